@@ -58,3 +58,18 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 	}
 	fmt.Fprint(f, c.String())
 }
+
+// Session is what assuming a profile yields: the credentials of the last
+// hop and what a person or a shell needs to know about them.
+type Session struct {
+	Profile string // the profile asked for
+	Credentials
+	Region         string // resolved region, may be ""
+	RoleARN        string // the final hop's role_arn (empty for a profile without a role)
+	AssumedRoleARN string // the identity STS returned (AssumedRoleUser.Arn); may be "" for a non-role profile
+	AccountID      string
+	// MFAExpiration is when the MFA session used for this chain expires
+	// (zero when the plan uses none).
+	MFAExpiration time.Time
+	FromCache     bool
+}
