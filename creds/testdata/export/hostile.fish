@@ -1,0 +1,16 @@
+set -e AWS_PROFILE
+set -e AWS_DEFAULT_PROFILE
+set -e AWS_SECURITY_TOKEN
+set -gx AWS_ACCESS_KEY_ID 'AKIAIOSFODNN7EXAMPLE'
+set -gx AWS_SECRET_ACCESS_KEY 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+set -gx AWS_SESSION_TOKEN 'FAKE//session+token/for/tests=='
+set -gx AWS_CREDENTIAL_EXPIRATION '2026-11-22T12:04:05Z'
+set -gx AWS_REGION 'rit\'s "x" $(touch pwned) `touch pwned` ${HOME} ; touch pwned & | < > % ! ^ \\ \\\' \\\\ 
+line2	tab 日本語 ‘curly’ ’ ‚ ‛ 🦊 #comment
+'
+set -gx AWS_DEFAULT_REGION 'rit\'s "x" $(touch pwned) `touch pwned` ${HOME} ; touch pwned & | < > % ! ^ \\ \\\' \\\\ 
+line2	tab 日本語 ‘curly’ ’ ‚ ‛ 🦊 #comment
+'
+set -gx SWITCHER_PROFILE 'pit\'s "x" $(touch pwned) `touch pwned` ${HOME} ; touch pwned & | < > % ! ^ \\ \\\' \\\\ 
+line2	tab 日本語 ‘curly’ ’ ‚ ‛ 🦊 #comment
+'
