@@ -73,6 +73,11 @@ type Profile struct {
 	CredentialsPos Pos // header in the credentials file, when InCredentials
 	// Keys holds lower-cased key → value.
 	Keys map[string]Value
+	// Sub holds nested settings such as
+	//   s3 =
+	//     max_concurrent_requests = 10
+	// keyed by the parent key, then the nested key (nil when none).
+	Sub map[string]map[string]Value
 }
 
 // Get returns a setting and whether it is set (non-empty).

@@ -1,0 +1,82 @@
+package profiles
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// genFiles builds a config with n profiles: one in ten is a source with
+// static keys in the credentials file, the others are role profiles chained
+// two or three deep, the shape of a large organisation's file.
+func genFiles(n int) (config, creds []byte) {
+	var cb, kb strings.Builder
+	cb.Grow(n * 200)
+	kb.Grow(n * 12)
+	for i := range n {
+		name := fmt.Sprintf("acct-%05d", i)
+		switch {
+		case i%10 == 0:
+			fmt.Fprintf(&cb, "[profile %s]\nregion = us-east-1\nmfa_serial = arn:aws:iam::111111111111:mfa/user%d\n\n", name, i)
+			fmt.Fprintf(&kb, "[%s]\naws_access_key_id = AKIAFAKEFAKE%08d\naws_secret_access_key = fakesecret\n\n", name, i)
+		case i%10 == 1:
+			fmt.Fprintf(&cb, "[profile %s]\nrole_arn = arn:aws:iam::%012d:role/Hub\nsource_profile = acct-%05d\nduration_seconds = 3600\n\n", name, 200000000000+i, i-1)
+		default:
+			fmt.Fprintf(&cb, "# team %d\n[profile %s]\nrole_arn = arn:aws:iam::%012d:role/Admin\nsource_profile = acct-%05d\nregion = eu-west-1\nrole_session_name = alice\n\n", i, name, 300000000000+i, i-i%10+1)
+		}
+	}
+	return []byte(cb.String()), []byte(kb.String())
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		config, creds := genFiles(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(config) + len(creds)))
+			for b.Loop() {
+				c, err := Load("config", config, "credentials", creds)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(c.Profiles()) != n {
+					b.Fatalf("%d profiles, want %d", len(c.Profiles()), n)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkResolve(b *testing.B) {
+	config, creds := genFiles(10000)
+	c, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ch, err := c.Resolve("acct-09995")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(ch.Hops) != 2 {
+			b.Fatalf("%d hops", len(ch.Hops))
+		}
+	}
+}
+
+func BenchmarkResolveAll(b *testing.B) {
+	config, creds := genFiles(10000)
+	c, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range c.Profiles() {
+			if _, err := c.Resolve(p.Name); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
