@@ -144,6 +144,7 @@ func (a *app) rootCmd() *cobra.Command {
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		// Add one line per command, e.g. a.listCmd(),
+		a.initCmd(),
 	}
 }
 
