@@ -1,0 +1,349 @@
+package stssim
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// response is a successful action's XML document.
+type response interface{ setRequestID(id string) }
+
+func (r *xmlAssumeRoleResponse) setRequestID(id string)         { r.ResponseMetadata.RequestID = id }
+func (r *xmlGetSessionTokenResponse) setRequestID(id string)    { r.ResponseMetadata.RequestID = id }
+func (r *xmlGetCallerIdentityResponse) setRequestID(id string)  { r.ResponseMetadata.RequestID = id }
+func (r *xmlGetFederationTokenResponse) setRequestID(id string) { r.ResponseMetadata.RequestID = id }
+
+// Duration limits STS enforces.
+const (
+	minDuration          = 900
+	maxRoleDuration      = 43200
+	maxUserTokenDuration = 129600
+	defaultRoleDuration  = 3600
+	defaultUserDuration  = 43200
+	chainedLimit         = 3600
+)
+
+var (
+	sessionNameRe    = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	externalIDRe     = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+	serialRe         = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
+	digitsRe         = regexp.MustCompile(`^\d*$`)
+	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValueRe       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	patternName      = `[\w+=,.@-]*`
+	patternExternal  = `[\w+=,.@:/-]*`
+	patternSerial    = `[\w+=/:,.@-]*`
+	patternTokenCode = `[\d]*`
+)
+
+// checkString adds the length and pattern violations of an optional member.
+func checkString(v *violations, p paramSet, member, param string, minLen, maxLen int, re *regexp.Regexp, pattern string, secret bool) {
+	if !p.Has(param) {
+		return
+	}
+	val := p.Get(param)
+	shown := &val
+	if secret {
+		masked := strings.Repeat("*", len(val))
+		shown = &masked
+	}
+	n := utf8.RuneCountInString(val)
+	if n < minLen {
+		v.add(shown, member, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
+	}
+	if n > maxLen {
+		v.add(shown, member, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
+	}
+	if re != nil && !re.MatchString(val) {
+		v.add(shown, member, "Member must satisfy regular expression pattern: "+pattern)
+	}
+}
+
+// checkDuration parses DurationSeconds, adding violations outside [lo, hi];
+// def when absent.
+func checkDuration(v *violations, p paramSet, lo, hi, def int) int {
+	if !p.Has("DurationSeconds") {
+		return def
+	}
+	raw := p.Get("DurationSeconds")
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		v.add(&raw, "durationSeconds", "Member must be an integer")
+		return def
+	}
+	if n < lo {
+		v.add(&raw, "durationSeconds", fmt.Sprintf("Member must have value greater than or equal to %d", lo))
+	}
+	if n > hi {
+		v.add(&raw, "durationSeconds", fmt.Sprintf("Member must have value less than or equal to %d", hi))
+	}
+	return n
+}
+
+func required(v *violations, p paramSet, member, param string) {
+	if !p.Has(param) {
+		v.add(nil, member, "Member must not be null")
+	}
+}
+
+// listMembers reads a Query list (Name.member.1, Name.member.2, ...).
+func listMembers(p paramSet, name string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		k := fmt.Sprintf("%s.member.%d", name, i)
+		if !p.Has(k) {
+			return out
+		}
+		out = append(out, p.Get(k))
+	}
+}
+
+func readTags(v *violations, p paramSet) []Tag {
+	var tags []Tag
+	for i := 1; ; i++ {
+		prefix := fmt.Sprintf("Tags.member.%d.", i)
+		if !p.Has(prefix+"Key") && !p.Has(prefix+"Value") {
+			break
+		}
+		t := Tag{Key: p.Get(prefix + "Key"), Value: p.Get(prefix + "Value")}
+		if !p.Has(prefix + "Key") {
+			v.add(nil, fmt.Sprintf("tags.%d.member.key", i), "Member must not be null")
+		} else if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !tagKeyRe.MatchString(t.Key) {
+			v.add(&t.Key, fmt.Sprintf("tags.%d.member.key", i), `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+ and have length between 1 and 128`)
+		}
+		if n := utf8.RuneCountInString(t.Value); n > 256 || !tagValueRe.MatchString(t.Value) {
+			v.add(&t.Value, fmt.Sprintf("tags.%d.member.value", i), `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]* and have length less than or equal to 256`)
+		}
+		tags = append(tags, t)
+	}
+	if len(tags) > 50 {
+		v.add(nil, "tags", "Member must have length less than or equal to 50")
+	}
+	return tags
+}
+
+// packedSize is a plausible PackedPolicySize: the percentage of the packed
+// allowance that the session policy and tags use.
+func packedSize(policy string, tags []Tag) int {
+	n := len(policy) / 20
+	for _, t := range tags {
+		n += (len(t.Key) + len(t.Value) + 4) / 4
+	}
+	return max(n, 1)
+}
+
+// trusts reports whether the role's trust list admits the caller.
+func (r *roleRec) trusts(c *session) bool {
+	for _, p := range r.Trust {
+		switch {
+		case p == "*", p == c.arn:
+			return true
+		case p == c.account, p == "arn:aws:iam::"+c.account+":root":
+			return true
+		case c.role != nil && p == c.role.ARN:
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sim) assumeRole(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+	var v violations
+	required(&v, p, "roleArn", "RoleArn")
+	required(&v, p, "roleSessionName", "RoleSessionName")
+	checkString(&v, p, "roleArn", "RoleArn", 20, 2048, nil, "", false)
+	checkString(&v, p, "roleSessionName", "RoleSessionName", 2, 64, sessionNameRe, patternName, false)
+	duration := checkDuration(&v, p, minDuration, maxRoleDuration, defaultRoleDuration)
+	checkString(&v, p, "externalId", "ExternalId", 2, 1224, externalIDRe, patternExternal, false)
+	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
+	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
+	checkString(&v, p, "sourceIdentity", "SourceIdentity", 2, 64, sessionNameRe, patternName, false)
+	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
+	tags := readTags(&v, p)
+	transitive := listMembers(p, "TransitiveTagKeys")
+	if aerr := v.err(); aerr != nil {
+		return nil, aerr
+	}
+	roleARN, name := p.Get("RoleArn"), p.Get("RoleSessionName")
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	mfa := caller.mfa
+	if p.Has("SerialNumber") || p.Has("TokenCode") {
+		if aerr := s.checkMFA(caller, p.Get("SerialNumber"), p.Get("TokenCode")); aerr != nil {
+			return nil, aerr
+		}
+		mfa = true
+	}
+	role, ok := s.roles[roleARN]
+	switch {
+	case !ok, caller.kind == KindFederatedUser, !role.trusts(caller):
+		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+	case role.RequireMFA && !mfa:
+		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+	case role.ExternalID != "" && p.Get("ExternalId") != role.ExternalID:
+		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+	}
+	if time.Duration(duration)*time.Second > role.MaxSessionDuration {
+		return nil, validation(MsgMaxSession)
+	}
+	if caller.temporary && duration > chainedLimit {
+		return nil, validation(MsgChainingLimit)
+	}
+
+	sourceIdentity := caller.sourceIdentity
+	if p.Has("SourceIdentity") {
+		if sourceIdentity != "" && p.Get("SourceIdentity") != sourceIdentity {
+			return nil, accessDenied("Source identity cannot be changed once set: %s", sourceIdentity)
+		}
+		sourceIdentity = p.Get("SourceIdentity")
+	}
+	// Transitive tags of the caller carry over and cannot be overridden.
+	allTags := append([]Tag(nil), tags...)
+	allTransitive := append([]string(nil), transitive...)
+	for _, key := range caller.transitive {
+		for _, t := range tags {
+			if strings.EqualFold(t.Key, key) {
+				return nil, accessDenied("Cannot override transitive tag key %q set by the calling session", key)
+			}
+		}
+		for _, t := range caller.tags {
+			if t.Key == key {
+				allTags = append(allTags, t)
+			}
+		}
+		allTransitive = append(allTransitive, key)
+	}
+	for _, key := range transitive {
+		found := false
+		for _, t := range tags {
+			found = found || t.Key == key
+		}
+		if !found {
+			return nil, validation("The specified transitive tag key must be included in the requested tags.")
+		}
+	}
+
+	sess := &session{
+		keyID:          "ASIA" + randomID(16),
+		secret:         randomSecret(),
+		token:          randomToken(),
+		kind:           KindAssumedRole,
+		arn:            "arn:aws:sts::" + role.acct + ":assumed-role/" + role.name + "/" + name,
+		userID:         role.id + ":" + name,
+		account:        role.acct,
+		role:           role,
+		temporary:      true,
+		expiration:     s.now().Add(time.Duration(duration) * time.Second).Truncate(time.Second),
+		mfa:            mfa,
+		sourceIdentity: sourceIdentity,
+		tags:           allTags,
+		transitive:     allTransitive,
+		issuedBy:       "AssumeRole",
+	}
+	s.keys[sess.keyID] = sess
+
+	out := &xmlAssumeRoleResponse{Xmlns: xmlns}
+	out.Result.Credentials = wireCredentials(sess)
+	out.Result.AssumedRoleUser = xmlAssumedRoleUser{AssumedRoleID: sess.userID, Arn: sess.arn}
+	if p.Has("Policy") || len(tags) > 0 {
+		n := packedSize(p.Get("Policy"), tags)
+		out.Result.PackedPolicySize = &n
+	}
+	out.Result.SourceIdentity = sourceIdentity
+	return out, nil
+}
+
+func (s *Sim) getSessionToken(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+	var v violations
+	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
+	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
+	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
+	if aerr := v.err(); aerr != nil {
+		return nil, aerr
+	}
+	if caller.temporary {
+		return nil, accessDenied(MsgGSTWithSession)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mfa := false
+	if p.Has("SerialNumber") || p.Has("TokenCode") {
+		if aerr := s.checkMFA(caller, p.Get("SerialNumber"), p.Get("TokenCode")); aerr != nil {
+			return nil, aerr
+		}
+		mfa = true
+	}
+	sess := &session{
+		keyID:      "ASIA" + randomID(16),
+		secret:     randomSecret(),
+		token:      randomToken(),
+		kind:       caller.kind,
+		arn:        caller.arn,
+		userID:     caller.userID,
+		account:    caller.account,
+		user:       caller.user,
+		temporary:  true,
+		expiration: s.now().Add(time.Duration(duration) * time.Second).Truncate(time.Second),
+		mfa:        mfa,
+		issuedBy:   "GetSessionToken",
+	}
+	s.keys[sess.keyID] = sess
+	out := &xmlGetSessionTokenResponse{Xmlns: xmlns}
+	out.Result.Credentials = wireCredentials(sess)
+	return out, nil
+}
+
+func (s *Sim) getCallerIdentity(_ context.Context, caller *session, _ paramSet) (response, *apiError) {
+	out := &xmlGetCallerIdentityResponse{Xmlns: xmlns}
+	out.Result = xmlGetCallerIdentityResult{Arn: caller.arn, UserID: caller.userID, Account: caller.account}
+	return out, nil
+}
+
+func (s *Sim) getFederationToken(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+	var v violations
+	required(&v, p, "name", "Name")
+	checkString(&v, p, "name", "Name", 2, 32, sessionNameRe, patternName, false)
+	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
+	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
+	tags := readTags(&v, p)
+	if aerr := v.err(); aerr != nil {
+		return nil, aerr
+	}
+	if caller.temporary {
+		return nil, accessDenied(MsgGFTWithSession)
+	}
+	name := p.Get("Name")
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := &session{
+		keyID:      "ASIA" + randomID(16),
+		secret:     randomSecret(),
+		token:      randomToken(),
+		kind:       KindFederatedUser,
+		arn:        "arn:aws:sts::" + caller.account + ":federated-user/" + name,
+		userID:     caller.account + ":" + name,
+		account:    caller.account,
+		temporary:  true,
+		expiration: s.now().Add(time.Duration(duration) * time.Second).Truncate(time.Second),
+		tags:       tags,
+		issuedBy:   "GetFederationToken",
+	}
+	s.keys[sess.keyID] = sess
+	out := &xmlGetFederationTokenResponse{Xmlns: xmlns}
+	out.Result.Credentials = wireCredentials(sess)
+	out.Result.FederatedUser = xmlFederatedUser{FederatedUserID: sess.userID, Arn: sess.arn}
+	if p.Has("Policy") || len(tags) > 0 {
+		n := packedSize(p.Get("Policy"), tags)
+		out.Result.PackedPolicySize = &n
+	}
+	return out, nil
+}
