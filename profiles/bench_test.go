@@ -80,3 +80,21 @@ func BenchmarkResolveAll(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkPlan(b *testing.B) {
+	config, creds := genFiles(10000)
+	c, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		pl, err := c.Plan("acct-09995", PlanOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(pl.Steps) != 3 {
+			b.Fatalf("%d steps", len(pl.Steps))
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package profiles
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Plan decides the STS calls a profile needs, before any call:
+//
+//   - MFA serial: the source profile's mfa_serial, else the first hop's.
+//   - MFASession when the source is long-term static keys: GetSessionToken
+//     with the code, then every hop signed by temporary credentials, so
+//     chained and capped at one hour.
+//   - MFADirect when a single hop asks for more than an hour, or when the
+//     source is not long-term keys: the code goes on the AssumeRole of the
+//     hop whose profile sets mfa_serial.
+//
+// A hop whose mfa_serial differs from the plan's carries its own code (an
+// extra prompt, with a warning). Invalid values and capped durations are
+// Findings; only resolve errors are returned as errors.
+func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
+	ch, err := c.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Plan{Chain: ch}
+	src := ch.Source
+	longTerm := src.Kind == SourceStatic && !src.Temporary
+
+	// The serial of the first MFA code.
+	if sp, ok := c.byName[src.Profile]; ok {
+		pl.MFASerial, _ = sp.Get(KeyMFASerial)
+	}
+	if pl.MFASerial.Value == "" {
+		for _, h := range ch.Hops {
+			if h.MFASerial.Value != "" {
+				pl.MFASerial = h.MFASerial
+				break
+			}
+		}
+	}
+
+	requested := make([]int, len(ch.Hops))
+	reqPos := make([]Pos, len(ch.Hops))
+	for i, h := range ch.Hops {
+		requested[i], reqPos[i] = h.DurationSeconds, h.Duration.Pos
+	}
+	if n := len(ch.Hops); n > 0 && opt.DurationSeconds > 0 {
+		requested[n-1], reqPos[n-1] = opt.DurationSeconds, Pos{}
+	}
+
+	switch {
+	case pl.MFASerial.Value == "":
+		pl.MFA = MFANone
+	case longTerm && !(len(ch.Hops) == 1 && requested[0] > ChainedMaxDuration):
+		pl.MFA = MFASession
+	default:
+		pl.MFA = MFADirect
+	}
+
+	if pl.MFA == MFASession {
+		st := Step{Kind: StepGetSessionToken, Hop: -1, Profile: src.Profile,
+			SignedBy: sourceWords(src), MFASerial: pl.MFASerial.Value, GrantedSeconds: DefaultMFASessionDuration}
+		if v := ch.MFASessionDuration; v.Value != "" {
+			st.DurationPos = v.Pos
+			n, err := strconv.Atoi(v.Value)
+			switch {
+			case err != nil:
+				pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
+					fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
+					"write seconds, e.g. mfa_session_duration = 43200")
+			case ValidateMFASessionDuration(n) != nil:
+				pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
+					ValidateMFASessionDuration(n).Error(), "use 900 to 129600 seconds")
+			default:
+				st.RequestedSeconds, st.GrantedSeconds = n, n
+			}
+		}
+		pl.Steps = append(pl.Steps, st)
+	}
+
+	// In direct mode with no hop naming a serial (the serial is the source
+	// profile's), the first hop carries the code.
+	directOnFirst := pl.MFA == MFADirect
+	for _, h := range ch.Hops {
+		if h.MFASerial.Value != "" {
+			directOnFirst = false
+		}
+	}
+
+	for i, h := range ch.Hops {
+		st := Step{Kind: StepAssumeRole, Hop: i, Profile: h.Profile, RoleARN: h.RoleARN.Value,
+			RequestedSeconds: requested[i], DurationPos: reqPos[i]}
+		webIdentity := i == 0 && src.Kind == SourceWebIdentity
+		switch {
+		case webIdentity:
+			st.Kind = StepAssumeRoleWithWebIdentity
+			st.SignedBy = sourceWords(src)
+		case i == 0 && pl.MFA == MFASession:
+			st.SignedBy = fmt.Sprintf("MFA session of %s (GetSessionToken)", src.Profile)
+			st.Chained = true
+		case i == 0:
+			st.SignedBy = sourceWords(src)
+			st.Chained = src.Temporary
+		default:
+			st.SignedBy = fmt.Sprintf("role session of %s (hop %d)", ch.Hops[i-1].Profile, i)
+			st.Chained = true
+		}
+
+		// MFA on this call.
+		switch {
+		case webIdentity:
+		case pl.MFA == MFADirect && (h.MFASerial.Value != "" || directOnFirst && i == 0):
+			st.MFASerial = h.MFASerial.Value
+			if st.MFASerial == "" {
+				st.MFASerial = pl.MFASerial.Value
+			}
+		case pl.MFA == MFASession && h.MFASerial.Value != "" && h.MFASerial.Value != pl.MFASerial.Value:
+			st.MFASerial = h.MFASerial.Value
+		}
+		if st.MFASerial != "" && pl.MFASerial.Value != "" && st.MFASerial != pl.MFASerial.Value {
+			pl.finding(SeverityWarning, h.Profile, KeyMFASerial, h.MFASerial.Pos,
+				fmt.Sprintf("mfa_serial %s differs from %s (%s), so this hop needs a second MFA code", h.MFASerial.Value, pl.MFASerial.Value, pl.MFASerial.Pos),
+				"use the same mfa_serial along the chain if one device can satisfy every role's trust policy")
+		}
+
+		// Durations.
+		want := st.RequestedSeconds
+		if want == 0 {
+			want = DefaultRoleDuration
+		}
+		st.GrantedSeconds = want
+		if st.RequestedSeconds != 0 {
+			if err := ValidateDuration(st.RequestedSeconds); err != nil {
+				pl.finding(SeverityError, h.Profile, KeyDurationSeconds, st.DurationPos, durationSource(st.DurationPos)+err.Error(),
+					"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
+			}
+		}
+		if st.Chained && want > ChainedMaxDuration {
+			st.GrantedSeconds, st.Capped = ChainedMaxDuration, true
+			pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
+				fmt.Sprintf("%s asks for %s but this AssumeRole is signed by %s, so AWS caps role chaining at 1h; switcher asks for 1h",
+					h.Profile, Seconds(want), st.SignedBy),
+				chainFix(pl, ch))
+		} else if !st.Chained && i == 0 && want > ChainedMaxDuration && (src.Kind == SourceCredentialProcess || src.Kind == SourceCredentialSource && src.Setting.Value == CredentialSourceEnvironment) {
+			pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
+				fmt.Sprintf("%s asks for %s; if the %s credentials are temporary, AWS caps the session at 1h", h.Profile, Seconds(want), src.Kind),
+				"")
+		}
+		pl.Steps = append(pl.Steps, st)
+	}
+	pl.Findings = append(pl.Findings, hopFindings(ch.Hops)...)
+	c.sortFindings(pl.Findings)
+	return pl, nil
+}
+
+// sortFindings orders findings by file (config first) and line, stably.
+func (c *Config) sortFindings(fs []Finding) {
+	rank := func(p Pos) int {
+		switch p.File {
+		case c.ConfigFile:
+			return 0
+		case c.CredentialsFile:
+			return 1
+		case "":
+			return 3
+		}
+		return 2
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if r := rank(a.Pos) - rank(b.Pos); r != 0 {
+			return r
+		}
+		if a.Pos.File != b.Pos.File {
+			return strings.Compare(a.Pos.File, b.Pos.File)
+		}
+		return a.Pos.Line - b.Pos.Line
+	})
+}
+
+func durationSource(p Pos) string {
+	if p.File == "" {
+		return "--duration: "
+	}
+	return ""
+}
+
+func chainFix(pl *Plan, ch *Chain) string {
+	if len(ch.Hops) == 1 && pl.MFA == MFASession {
+		return "set duration_seconds = 3600 or less"
+	}
+	if len(ch.Hops) == 1 {
+		return "set duration_seconds = 3600 or less, or sign the call with long-term keys"
+	}
+	return "set duration_seconds = 3600 or less: every hop after the first is role chaining, capped at 1 hour"
+}
+
+// sourceWords says in words which credentials a chain starts from.
+func sourceWords(src Source) string {
+	pos := src.Setting.Pos.String()
+	switch src.Kind {
+	case SourceStatic:
+		if src.Temporary {
+			return fmt.Sprintf("temporary keys of %s (%s)", src.Profile, pos)
+		}
+		return fmt.Sprintf("static keys of %s (%s)", src.Profile, pos)
+	case SourceCredentialSource:
+		what := map[string]string{
+			CredentialSourceEnvironment: "credentials from the environment",
+			CredentialSourceEC2:         "the EC2 instance role",
+			CredentialSourceECS:         "the ECS task role",
+		}[src.Setting.Value]
+		return fmt.Sprintf("%s (credential_source of %s, %s)", what, src.Profile, pos)
+	case SourceCredentialProcess:
+		return fmt.Sprintf("credential_process of %s (%s)", src.Profile, pos)
+	case SourceSSO:
+		return fmt.Sprintf("SSO role credentials of %s (%s)", src.Profile, pos)
+	case SourceWebIdentity:
+		return fmt.Sprintf("web identity token of %s (%s)", src.Profile, pos)
+	}
+	return "unknown credentials"
+}
+
+func (pl *Plan) finding(sev Severity, profile, key string, pos Pos, msg, fix string) {
+	pl.Findings = append(pl.Findings, Finding{Severity: sev, Profile: profile, Key: key, Pos: pos, Message: msg, Fix: fix})
+}
+
+// hopFindings checks each hop's values with STS's rules.
+func hopFindings(hops []Hop) []Finding {
+	var out []Finding
+	add := func(h Hop, v Value, key string, err error, fix string) {
+		if err != nil && v.Value != "" {
+			out = append(out, Finding{Severity: SeverityError, Profile: h.Profile, Key: key, Pos: v.Pos, Message: err.Error(), Fix: fix})
+		}
+	}
+	for _, h := range hops {
+		add(h, h.RoleARN, KeyRoleARN, ValidateRoleARN(h.RoleARN.Value), "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME")
+		if h.SessionName.Value != "" {
+			add(h, h.SessionName, KeyRoleSessionName, ValidateSessionName(h.SessionName.Value), "use 2-64 letters, digits or _+=,.@-")
+		}
+		if h.ExternalID.Value != "" {
+			add(h, h.ExternalID, KeyExternalID, ValidateExternalID(h.ExternalID.Value), "use 2-1224 letters, digits or _+=,.@:/-")
+		}
+		if h.MFASerial.Value != "" {
+			add(h, h.MFASerial, KeyMFASerial, ValidateMFASerial(h.MFASerial.Value), "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)")
+		}
+		if h.SourceIdentity.Value != "" {
+			add(h, h.SourceIdentity, KeySourceIdentity, ValidateSourceIdentity(h.SourceIdentity.Value), "use 2-64 letters, digits or _+=,.@- not starting with aws:")
+		}
+		if h.SessionTags.Value != "" {
+			_, err := ParseSessionTags(h.SessionTags.Value)
+			add(h, h.SessionTags, KeySessionTags, err, "write session_tags = key=value,key2=value2 (at most 50)")
+		}
+		if h.TransitiveTags.Value != "" {
+			_, err := ParseTransitiveTags(h.TransitiveTags.Value)
+			add(h, h.TransitiveTags, KeyTransitiveSessionTags, err, "write transitive_session_tags = key,key2")
+		}
+	}
+	return out
+}
+
+// Seconds formats a duration in seconds for people: "3600s (1h)".
+func Seconds(n int) string {
+	if n == 0 {
+		return "the default"
+	}
+	var parts []string
+	if h := n / 3600; h > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", h))
+	}
+	if m := n % 3600 / 60; m > 0 {
+		parts = append(parts, fmt.Sprintf("%dm", m))
+	}
+	if s := n % 60; s > 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%ds", s))
+	}
+	return fmt.Sprintf("%ds (%s)", n, strings.Join(parts, ""))
+}
