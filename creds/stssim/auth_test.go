@@ -184,7 +184,7 @@ func TestRawRequests(t *testing.T) {
 			name:       "missing RoleSessionName",
 			req:        signedRequest(t, http.MethodPost, f.srv.URL+"/", "Action=AssumeRole&Version=2011-06-15&RoleArn="+roleA, devCreds, nil),
 			wantStatus: 400,
-			wantInBody: "<Message>1 validation error detected: Value null at &#39;roleSessionName&#39; failed to satisfy constraint: Member must not be null</Message>",
+			wantInBody: "<Message>1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null</Message>",
 		},
 	}
 	for _, tt := range tests {

@@ -108,7 +108,26 @@ type xmlError struct {
 type xmlErrorBody struct {
 	Type    string
 	Code    string
-	Message string
+	Message xmlText
+}
+
+// xmlText is character data escaped as STS escapes it: only &, < and >, so
+// the quotes in validation messages stay readable on the wire.
+type xmlText struct {
+	Inner string `xml:",innerxml"`
+}
+
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func newXMLText(s string) xmlText {
+	// Characters XML 1.0 cannot carry (from an echoed parameter) become U+FFFD.
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r != 0xFFFE && r != 0xFFFF) {
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+	return xmlText{Inner: textEscaper.Replace(s)}
 }
 
 type xmlMetadata struct {
@@ -217,7 +236,7 @@ func writeError(w http.ResponseWriter, requestID string, e *apiError) {
 	}
 	writeXML(w, e.Status, requestID, xmlError{
 		Xmlns:     xmlns,
-		Error:     xmlErrorBody{Type: typ, Code: e.Code, Message: e.Message},
+		Error:     xmlErrorBody{Type: typ, Code: e.Code, Message: newXMLText(e.Message)},
 		RequestID: requestID,
 	})
 }
