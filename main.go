@@ -145,6 +145,13 @@ func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		// Add one line per command, e.g. a.listCmd(),
 		a.initCmd(),
+		a.exportCmd(),
+		a.credentialProcessCmd(),
+		a.writeCmd(),
+		a.execCmd(),
+		a.whoamiCmd(),
+		a.statusCmd(),
+		a.cleanCmd(),
 	}
 }
 

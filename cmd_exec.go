@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+)
+
+// Exit codes of exec when the command cannot run, as env(1) and shells use.
+const (
+	exitCannotRun = 126
+	exitNotFound  = 127
+)
+
+func (a *app) execCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exec PROFILE -- CMD [ARGS...]",
+		Short: "Run a command with a profile's credentials in its environment",
+		Long: `Assume PROFILE and run CMD (found on PATH, run without a shell) with the
+credentials in its environment: the variables switcher export sets, with
+AWS_PROFILE and AWS_DEFAULT_PROFILE removed. stdin, stdout and stderr are the
+command's; signals are passed on to it; switcher exits with its exit code
+(128+N when signal N ended it).`,
+		Example: `  switcher exec prod -- aws s3 ls
+  switcher exec prod -- terraform plan`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if dash := cmd.ArgsLenAtDash(); dash != 1 || len(args) < 2 {
+				return errors.New("want PROFILE -- CMD [ARGS...] (the -- keeps CMD's flags from being read as switcher's)")
+			}
+			return nil
+		},
+		ValidArgsFunction: a.completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.assume(cmd.Context(), args[0], 0)
+			if err != nil {
+				return err
+			}
+			env, err := childEnv(os.Environ(), s)
+			if err != nil {
+				return err
+			}
+			return a.runChild(args[1], args[2:], env)
+		},
+	}
+}
+
+// runChild runs name without a shell, wired to switcher's own stdin, stdout
+// and stderr, passing signals on, and returns its exit status as an
+// *exitError.
+func (a *app) runChild(name string, args, env []string) error {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "switcher: exec: %v\n", err)
+		if errors.Is(err, exec.ErrNotFound) {
+			return &exitError{exitNotFound}
+		}
+		return &exitError{exitCannotRun}
+	}
+	child := exec.Command(path, args...)
+	child.Args[0] = name
+	child.Env = env
+	child.Stdin, child.Stdout, child.Stderr = a.stdin, a.stdout, a.stderr
+
+	// Subscribe before starting, so that no signal is lost in between.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
+	if err := child.Start(); err != nil {
+		fmt.Fprintf(a.stderr, "switcher: exec: %v\n", err)
+		return &exitError{exitCannotRun}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				_ = child.Process.Signal(sig)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err = child.Wait()
+	if err == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("exec %s: %w", name, err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return &exitError{128 + int(ws.Signal())}
+	}
+	return &exitError{ee.ExitCode()}
+}
+
+// childEnv is environ with the variables switcher export touches replaced
+// by the session's (those it unsets removed).
+func childEnv(environ []string, s *creds.Session) ([]string, error) {
+	var buf bytes.Buffer
+	if err := creds.WriteExports(&buf, creds.FormatJSON, s); err != nil {
+		return nil, err
+	}
+	var vars map[string]*string
+	if err := json.Unmarshal(buf.Bytes(), &vars); err != nil {
+		return nil, fmt.Errorf("exec: reading the exported variables: %w", err)
+	}
+	norm := func(k string) string { return k }
+	if runtime.GOOS == "windows" {
+		norm = strings.ToUpper // Windows variable names ignore case
+	}
+	touched := make(map[string]bool, len(vars))
+	for k := range vars {
+		touched[norm(k)] = true
+	}
+	out := make([]string, 0, len(environ)+len(vars))
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if !touched[norm(k)] {
+			out = append(out, kv)
+		}
+	}
+	names := make([]string, 0, len(vars))
+	for k, v := range vars {
+		if v != nil {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		out = append(out, k+"="+*vars[k])
+	}
+	return out, nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+)
+
+func (a *app) exportCmd() *cobra.Command {
+	var format string
+	var unset bool
+	cmd := &cobra.Command{
+		Use:   "export PROFILE [--format sh|fish|powershell|cmd|dotenv|json] [--unset]",
+		Short: "Print the statements that put a profile's credentials in the shell",
+		Long: `Assume PROFILE (asking for an MFA code on the terminal if needed, reusing a
+cached session while it lasts) and print the statements that set
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when known) and
+SWITCHER_PROFILE, and unset AWS_PROFILE so the keys win. Every value is quoted
+for its shell.
+
+The format defaults to the one of $SHELL (fish, powershell), else sh, which
+fits bash and zsh. --unset prints the statements that remove all of them.`,
+		Example: `  eval "$(switcher export prod)"               # bash, zsh
+  switcher export prod --format fish | source    # fish
+  switcher export prod --format powershell | Invoke-Expression
+  eval "$(switcher export --unset)"`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := a.exportFormat(format)
+			if err != nil {
+				return err
+			}
+			if unset {
+				if len(args) > 0 {
+					return usagef("--unset takes no profile")
+				}
+				if err := creds.WriteUnset(a.stdout, f); err != nil {
+					if errors.Is(err, creds.ErrCannotUnset) {
+						return &usageError{err}
+					}
+					return err
+				}
+				return nil
+			}
+			if len(args) == 0 {
+				return usagef("export needs a PROFILE (or --unset)")
+			}
+			s, err := a.assume(cmd.Context(), args[0], 0)
+			if err != nil {
+				return err
+			}
+			var out bytes.Buffer
+			if err := creds.WriteExports(&out, f, s); err != nil {
+				return err
+			}
+			if _, err := a.stdout.Write(out.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "switcher: %s\n", describeSession(s, a.now()))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "sh, fish, powershell, cmd, dotenv or json (default from $SHELL)")
+	cmd.Flags().BoolVar(&unset, "unset", false, "print the statements that remove the credentials")
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, f := range creds.Formats() {
+			out = append(out, string(f))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// exportFormat is --format, else the format of $SHELL (on Windows without
+// $SHELL: PowerShell).
+func (a *app) exportFormat(flag string) (creds.Format, error) {
+	if flag != "" {
+		f, err := creds.ParseFormat(flag)
+		if err != nil {
+			return "", usagef("--format: %w", err)
+		}
+		return f, nil
+	}
+	shell := a.getenv("SHELL")
+	if shell == "" && runtime.GOOS == "windows" {
+		return creds.FormatPowerShell, nil
+	}
+	return creds.FormatForShell(shell), nil
+}
+
+// describeSession is one line for a person about a session: the identity,
+// whether it came from the cache, and when it expires. No secret.
+func describeSession(s *creds.Session, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(s.Profile)
+	if s.AssumedRoleARN != "" {
+		b.WriteString(" as " + s.AssumedRoleARN)
+	} else if s.RoleARN != "" {
+		b.WriteString(" as " + s.RoleARN)
+	}
+	if s.Expires() {
+		fmt.Fprintf(&b, ", expires %s (in %s)", s.Expiration.Local().Format("15:04 MST"), formatLeft(s.TimeLeft(now)))
+	}
+	if s.FromCache {
+		b.WriteString(", cached session")
+	}
+	return b.String()
+}

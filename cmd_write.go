@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+func (a *app) writeCmd() *cobra.Command {
+	var as string
+	cmd := &cobra.Command{
+		Use:   "write PROFILE [--as NAME]",
+		Short: "Write a profile's session into the shared credentials file",
+		Long: `Assume PROFILE and write its session (keys, token, expiration, region) as
+section [NAME] of the shared credentials file (--credentials,
+$AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), for tools that read only
+that file: aws --profile NAME. NAME defaults to PROFILE.
+
+Only that section changes: every other section and every comment is kept. The
+file is replaced atomically with mode 0600 (a symlink's target is rewritten),
+under a lock.
+
+switcher refuses a NAME whose profile in the config file assumes a role (or
+uses SSO or web identity), because the AWS CLI and SDKs would then use that
+setting and never read the keys; and a NAME whose section holds long-term
+keys, which would be lost. Pick another name with --as.`,
+		Example: `  switcher write prod --as prod-session
+  aws --profile prod-session s3 ls`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			profile := args[0]
+			name := as
+			if name == "" {
+				name = profile
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			if err := checkWriteTarget(cfg, profile, name, as == ""); err != nil {
+				return err
+			}
+			s, err := a.assume(cmd.Context(), profile, 0)
+			if err != nil {
+				return err
+			}
+			path, err := a.credentialsPath()
+			if err != nil {
+				return err
+			}
+			f := creds.CredentialsFile{Path: path, Now: a.now}
+			if err := f.WriteSection(name, s.Credentials, s.Region); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "switcher: wrote %s to [%s] in %s; use it with --profile %s\n",
+				describeSession(s, a.now()), name, path, name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "section name to write (default: PROFILE)")
+	_ = cmd.RegisterFlagCompletionFunc("as", cobra.NoFileCompletions)
+	return cmd
+}
+
+// WriteTargetError explains why a section name cannot be written.
+type WriteTargetError struct {
+	Name    string
+	Profile string
+	Key     string // the setting in the way
+	Pos     profiles.Pos
+	Reason  string
+	Fix     string
+}
+
+func (e *WriteTargetError) Error() string {
+	return fmt.Sprintf("cannot write [%s]: %s (%s at %s); %s", e.Name, e.Reason, e.Key, e.Pos, e.Fix)
+}
+
+// checkWriteTarget refuses a section name that a config profile would
+// shadow, or whose section holds long-term keys.
+func checkWriteTarget(cfg *profiles.Config, profile, name string, defaulted bool) error {
+	p, ok := cfg.Profile(name)
+	if !ok {
+		return nil
+	}
+	fix := fmt.Sprintf("write under another name: switcher write %s --as %s-session", profile, profile)
+	// Settings of a config-file profile that the AWS CLI and SDKs use
+	// before the credentials file's keys of the same profile.
+	shadowing := []string{profiles.KeyRoleARN, profiles.KeyWebIdentityTokenFile, profiles.KeySSOSession, profiles.KeySSOStartURL}
+	for _, k := range shadowing {
+		v, ok := p.Get(k)
+		if !ok || v.Pos.File == cfg.CredentialsFile {
+			continue
+		}
+		reason := fmt.Sprintf("profile %s in the config file has %s, so the AWS CLI and SDKs would use it and never read keys written to [%s] in the credentials file", name, k, name)
+		if defaulted {
+			reason += " (NAME defaults to PROFILE)"
+		}
+		return &WriteTargetError{Name: name, Profile: profile, Key: k, Pos: v.Pos, Reason: reason, Fix: fix}
+	}
+	id, hasKey := p.Get(profiles.KeyAccessKeyID)
+	if _, hasToken := p.Get(profiles.KeySessionToken); hasKey && !hasToken && id.Pos.File == cfg.CredentialsFile {
+		return &WriteTargetError{
+			Name: name, Profile: profile, Key: profiles.KeyAccessKeyID, Pos: id.Pos,
+			Reason: fmt.Sprintf("[%s] holds long-term access keys (no session token) that writing would destroy", name),
+			Fix:    fix,
+		}
+	}
+	return nil
+}
