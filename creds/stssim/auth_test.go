@@ -55,6 +55,22 @@ func TestAuthentication(t *testing.T) {
 	})
 }
 
+func TestWithAccount(t *testing.T) {
+	f := newFixture(t, stssim.WithAccount("999999999999"))
+	if err := f.sim.AddUser(stssim.User{Name: "elsewhere", AccessKeyID: "AKIAFAKEELSEWHERE000", SecretAccessKey: devSecret}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.client(t, aws.Credentials{AccessKeyID: "AKIAFAKEELSEWHERE000", SecretAccessKey: devSecret}).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{f.sim.Account(), aws.ToString(out.Account), aws.ToString(out.Arn)}
+	want := []string{"999999999999", "999999999999", "arn:aws:iam::999999999999:user/elsewhere"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("account (-want +got):\n%s", diff)
+	}
+}
+
 func TestExpiredSession(t *testing.T) {
 	f := newFixture(t)
 	role := f.assume(t, devCreds, &sts.AssumeRoleInput{RoleArn: aws.String(roleA), RoleSessionName: aws.String("soon"), DurationSeconds: aws.Int32(900)})
@@ -179,6 +195,31 @@ func TestRawRequests(t *testing.T) {
 			req:        signedRequest(t, http.MethodGet, f.srv.URL+"/?Action=GetCallerIdentity&Version=2010-01-01", "", devCreds, nil),
 			wantStatus: 400,
 			wantInBody: "<Code>InvalidAction</Code>",
+		},
+		{
+			name: "a body that is not a form",
+			req: signedRequest(t, http.MethodPost, f.srv.URL+"/", gci, devCreds, func(r *http.Request) {
+				r.Header.Set("Content-Type", "application/json")
+			}),
+			wantStatus: 400,
+			wantInBody: "<Code>MalformedQueryString</Code>",
+		},
+		{
+			name:       "PUT is not STS",
+			req:        signedRequest(t, http.MethodPut, f.srv.URL+"/?"+gci, "", devCreds, nil),
+			wantStatus: 405,
+		},
+		{
+			name:       "federation without an action",
+			req:        signedRequest(t, http.MethodGet, f.srv.URL+stssim.FederationPath, "", devCreds, nil),
+			wantStatus: 400,
+			wantInBody: "getSigninToken or login",
+		},
+		{
+			name:       "login to a relative destination",
+			req:        signedRequest(t, http.MethodGet, f.srv.URL+stssim.FederationPath+"?Action=login&SigninToken=x&Destination=/home", "", devCreds, nil),
+			wantStatus: 400,
+			wantInBody: "Destination",
 		},
 		{
 			name:       "missing RoleSessionName",

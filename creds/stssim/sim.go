@@ -2,15 +2,22 @@
 // the Query protocol (form body or query string), SigV4 verified with the
 // SDK's own signer, and the XML that STS returns, errors included. It
 // enforces the STS rules switcher depends on: duration bounds, the 1-hour
-// cap on calls signed by temporary credentials, session name and external id
-// syntax, trust lists, MFA-required roles and one-time MFA codes. It also
-// serves the console federation endpoint (see Sim.ServeHTTP).
+// cap on AssumeRole calls signed by temporary credentials, session name and
+// external id syntax, trust lists, MFA-required roles and one-time MFA
+// codes. It counts calls and injects faults (500, throttling, slow answers).
 //
 // Tests serve it with httptest and point a real aws-sdk-go-v2 sts client at
-// it; `switcher demo` serves it in process:
+// it; `switcher demo` uses Sim.Client, which needs no socket:
 //
 //	sim := stssim.New(stssim.WithClock(now))
 //	srv := httptest.NewServer(sim) // sts.Options{BaseEndpoint: aws.String(srv.URL)}
+//
+// The same handler serves the console federation endpoint at FederationPath
+// (getSigninToken, then login with a Destination) and a stand-in console
+// page at ConsolePath. Console code takes the federation URL as a setting:
+// tests give it srv.URL+stssim.FederationPath and a Destination of
+// srv.URL+stssim.ConsolePath; the demo gives it any https URL ending in
+// FederationPath together with sim.Client() as its HTTP client.
 package stssim
 
 import (
@@ -52,14 +59,6 @@ type User struct {
 	Account   string // default: the Sim's account
 }
 
-// ARN is the user's IAM ARN.
-func (u User) ARN(defaultAccount string) string {
-	acct := u.Account
-	if acct == "" {
-		acct = defaultAccount
-	}
-	return "arn:aws:iam::" + acct + ":user/" + u.Name
-}
 
 // Role is an IAM role that AssumeRole can assume.
 type Role struct {
@@ -216,10 +215,10 @@ func (s *Sim) AddUser(u User) error {
 	if _, dup := s.keys[u.AccessKeyID]; dup {
 		return fmt.Errorf("%w: user %s: access key id already in use", ErrInvalidSeed, u.Name)
 	}
-	rec := &userRec{User: u, arn: u.ARN(s.account), id: "AIDA" + randomID(16)}
-	if rec.Account == "" {
-		rec.Account = s.account
+	if u.Account == "" {
+		u.Account = s.account
 	}
+	rec := &userRec{User: u, arn: "arn:aws:iam::" + u.Account + ":user/" + u.Name, id: "AIDA" + randomID(16)}
 	s.users[u.Name] = rec
 	s.keys[u.AccessKeyID] = &session{
 		keyID:   u.AccessKeyID,
