@@ -59,7 +59,6 @@ type User struct {
 	Account   string // default: the Sim's account
 }
 
-
 // Role is an IAM role that AssumeRole can assume.
 type Role struct {
 	ARN string // arn:aws:iam::ACCOUNT:role/[path/]NAME
