@@ -1,0 +1,426 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// ErrKind classifies an STS failure by what a person has to change.
+type ErrKind int
+
+const (
+	KindOther          ErrKind = iota // anything not below
+	KindAccessDenied                  // sts:AssumeRole denied by the identity or trust policy
+	KindMFA                           // invalid, reused or missing MFA code
+	KindChaining                      // duration above the 1-hour role-chaining limit
+	KindMaxDuration                   // duration above the role's MaxSessionDuration
+	KindValidation                    // another parameter STS refused
+	KindExpiredToken                  // the signing session expired
+	KindInvalidKey                    // InvalidClientTokenId: unknown or deactivated access key
+	KindSignature                     // SignatureDoesNotMatch: wrong secret or clock skew
+	KindThrottled                     // still throttled after the SDK's retries
+	KindServer                        // STS answered 5xx after the SDK's retries
+	KindNetwork                       // timeout, connection refused, DNS, TLS
+	KindRegionDisabled                // STS is not activated in that region
+)
+
+func (k ErrKind) String() string {
+	switch k {
+	case KindAccessDenied:
+		return "access denied"
+	case KindMFA:
+		return "mfa failed"
+	case KindChaining:
+		return "role chaining limit"
+	case KindMaxDuration:
+		return "duration above the role's maximum"
+	case KindValidation:
+		return "invalid request"
+	case KindExpiredToken:
+		return "expired token"
+	case KindInvalidKey:
+		return "unknown access key"
+	case KindSignature:
+		return "signature mismatch"
+	case KindThrottled:
+		return "throttled"
+	case KindServer:
+		return "sts server error"
+	case KindNetwork:
+		return "network error"
+	case KindRegionDisabled:
+		return "sts region disabled"
+	}
+	return "sts error"
+}
+
+// STSError is an STS call that failed, explained: which profile and hop,
+// who called, which config line to look at, and what to change. Message
+// holds STS's own text with key ids redacted; nothing here holds a secret
+// or an MFA code.
+type STSError struct {
+	Kind    ErrKind
+	Profile string // the profile asked for
+	// Hop is the index into the chain's hops; -1 for the MFA session
+	// (GetSessionToken).
+	Hop     int
+	Hops    int    // number of hops in the chain (for "hop 2 of 3")
+	Step    string // STS API: AssumeRole, GetSessionToken, ...
+	RoleARN string
+	Caller  string       // caller ARN when STS named it
+	Pos     profiles.Pos // the config line most likely to need a change
+	Key     string       // the setting at Pos (role_arn, mfa_serial, ...)
+	Code    string       // STS error code
+	Message string       // STS error message (redacted)
+	Fix     string       // what to change
+	Err     error
+}
+
+func (e *STSError) Error() string {
+	var b strings.Builder
+	var where []string
+	if e.Profile != "" {
+		where = append(where, "profile "+e.Profile)
+	}
+	switch {
+	case e.Hop < 0:
+		where = append(where, "mfa session")
+	case e.Hops > 0:
+		where = append(where, fmt.Sprintf("hop %d of %d", e.Hop+1, e.Hops))
+	}
+	if len(where) > 0 {
+		b.WriteString(strings.Join(where, ", "))
+		if e.RoleARN != "" {
+			b.WriteString(" (" + e.RoleARN + ")")
+		}
+		b.WriteString(": ")
+	}
+	if e.Step != "" {
+		b.WriteString(e.Step + ": ")
+	}
+	b.WriteString(e.Kind.String())
+	if e.Code != "" || e.Message != "" {
+		b.WriteString(": ")
+		if e.Code != "" {
+			b.WriteString(e.Code)
+			if e.Message != "" {
+				b.WriteString(": ")
+			}
+		}
+		b.WriteString(strings.TrimSuffix(e.Message, "."))
+	} else if e.Err != nil {
+		b.WriteString(": " + redactMessage(e.Err.Error()))
+	}
+	if e.Caller != "" && !strings.Contains(e.Message, e.Caller) {
+		b.WriteString("; caller " + e.Caller)
+	}
+	if e.Fix != "" {
+		b.WriteString("; " + e.Fix)
+	}
+	if p := e.Pos.String(); p != "" && !strings.Contains(e.Fix, p) {
+		key := e.Key
+		if key == "" {
+			key = "setting"
+		}
+		fmt.Fprintf(&b, " (%s at %s)", key, p)
+	}
+	return b.String()
+}
+
+func (e *STSError) Unwrap() error { return e.Err }
+
+// Sentinel errors for failures found before any STS call.
+var (
+	// ErrNoMFAPrompt: a code is needed and there is no way to ask for one.
+	ErrNoMFAPrompt = errors.New("an mfa code is needed but there is no terminal to ask on and no mfa_process")
+	// ErrInvalidMFACode: the code is not six digits.
+	ErrInvalidMFACode = errors.New("the mfa code must be exactly 6 digits")
+	// ErrMFACodeReused: the code was already sent to AWS for this device.
+	ErrMFACodeReused = errors.New("this mfa code was already used")
+	// ErrPlan: the plan has error findings.
+	ErrPlan = errors.New("the profile cannot be assumed as configured")
+)
+
+// InputError is a value refused client-side, before any STS call.
+type InputError struct {
+	Profile string
+	Hop     int // index into the chain's hops, -1 when not about one hop
+	Key     string
+	Pos     profiles.Pos
+	Err     error
+}
+
+func (e *InputError) Error() string {
+	s := "profile " + e.Profile
+	if e.Hop >= 0 {
+		s += fmt.Sprintf(", hop %d", e.Hop+1)
+	}
+	s += ": " + e.Key + ": " + e.Err.Error()
+	if p := e.Pos.String(); p != "" {
+		s += " (at " + p + ")"
+	}
+	return s
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// PlanError carries a plan's error findings.
+type PlanError struct {
+	Profile  string
+	Findings []profiles.Finding
+}
+
+func (e *PlanError) Error() string {
+	var b strings.Builder
+	b.WriteString("profile " + e.Profile + " cannot be assumed:")
+	for _, f := range e.Findings {
+		b.WriteString(" " + f.Message)
+		if p := f.Pos.String(); p != "" {
+			b.WriteString(" (" + p + ")")
+		}
+		if f.Fix != "" {
+			b.WriteString("; " + f.Fix)
+		}
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+func (e *PlanError) Is(target error) bool { return target == ErrPlan }
+
+// stepContext is what classifyError needs to explain a failed call.
+type stepContext struct {
+	Profile string
+	Hop     int
+	Hops    int
+	Step    profiles.Step
+	// Positions of the settings that may need a change.
+	RoleARNPos, MFASerialPos, DurationPos, ExternalIDPos profiles.Pos
+	SourceIdentityPos, SessionTagsPos                    profiles.Pos
+	KeyIDPos, SecretPos                                  profiles.Pos
+	SourceKind                                           profiles.SourceKind
+	SourceProfile                                        string
+	Endpoint                                             string
+	ExternalID                                           bool
+	MFA                                                  bool // the call carried an MFA code
+	Duration                                             int  // seconds asked
+	Code                                                 string
+}
+
+var (
+	callerRE = regexp.MustCompile(`User: (arn:[^ ]+) is not authorized`)
+	keyIDRE  = regexp.MustCompile(`\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b`)
+)
+
+// redactMessage removes anything shaped like a key id from a server message.
+func redactMessage(s string) string {
+	return keyIDRE.ReplaceAllStringFunc(s, RedactKeyID)
+}
+
+// classifyError turns an SDK error from one step into an *STSError. The
+// caller's own context errors (cancellation) are returned unchanged.
+func classifyError(ctx context.Context, sc stepContext, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return err
+	}
+	e := &STSError{
+		Profile: sc.Profile,
+		Hop:     sc.Hop,
+		Hops:    sc.Hops,
+		Step:    sc.Step.Kind.String(),
+		RoleARN: sc.Step.RoleARN,
+		Err:     err,
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		e.Code = api.ErrorCode()
+		e.Message = redactMessage(api.ErrorMessage())
+		if sc.Code != "" {
+			e.Message = strings.ReplaceAll(e.Message, sc.Code, "******")
+		}
+		if m := callerRE.FindStringSubmatch(e.Message); m != nil {
+			e.Caller = m[1]
+		}
+		explainAPIError(e, sc)
+		return e
+	}
+	explainTransportError(e, sc, err)
+	return e
+}
+
+func explainAPIError(e *STSError, sc stepContext) {
+	msg := strings.ToLower(e.Message)
+	setPos := func(key string, p profiles.Pos) { e.Key, e.Pos = key, p }
+	switch e.Code {
+	case "AccessDenied", "AccessDeniedException":
+		if strings.Contains(msg, "multifactorauthentication") || strings.Contains(msg, "mfa") {
+			e.Kind = KindMFA
+			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
+			e.Fix = "the MFA code was wrong or already used, or mfa_serial does not name this user's device: wait for the next code and try again"
+			return
+		}
+		e.Kind = KindAccessDenied
+		switch {
+		case strings.Contains(msg, "with session credentials"):
+			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
+			e.Fix = "GetSessionToken needs long-term keys but the source gives temporary credentials: use long-term keys in the source profile, or let the role take the MFA code directly"
+			return
+		case strings.Contains(msg, "source identity"):
+			setPos(profiles.KeySourceIdentity, sc.SourceIdentityPos)
+			e.Fix = "a session's source identity cannot change along a chain: set the same source_identity on every hop, or only on the first"
+			return
+		case strings.Contains(msg, "transitive tag"):
+			setPos(profiles.KeySessionTags, sc.SessionTagsPos)
+			e.Fix = "a transitive tag set by an earlier hop cannot be set again: remove it from session_tags"
+			return
+		}
+		if sc.Step.Kind == profiles.StepGetSessionToken {
+			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
+			e.Fix = "the source identity may not call sts:GetSessionToken; check the MFA device in mfa_serial belongs to it"
+			return
+		}
+		setPos(profiles.KeyRoleARN, sc.RoleARNPos)
+		fix := "the caller's identity policy must allow sts:AssumeRole on this role, and the role's trust policy must name the caller"
+		if e.Caller != "" && !strings.Contains(e.Message, e.Caller) {
+			fix += " (" + e.Caller + ")"
+		}
+		var conds []string
+		if !sc.MFA {
+			conds = append(conds, "if the trust policy requires aws:MultiFactorAuthPresent, set mfa_serial")
+		}
+		if sc.ExternalID {
+			conds = append(conds, "check that external_id matches the trust policy's sts:ExternalId")
+		} else {
+			conds = append(conds, "if the trust policy requires sts:ExternalId, set external_id")
+		}
+		e.Fix = fix + " (" + strings.Join(conds, "; ") + ")"
+	case "ValidationError":
+		switch {
+		case strings.Contains(msg, "chaining"):
+			e.Kind = KindChaining
+			setPos(profiles.KeyDurationSeconds, sc.DurationPos)
+			e.Fix = "AWS caps sessions assumed with temporary credentials at 1 hour: set duration_seconds to 3600 or less, or assume the role with MFA directly from long-term keys"
+		case strings.Contains(msg, "maxsessionduration"):
+			e.Kind = KindMaxDuration
+			setPos(profiles.KeyDurationSeconds, sc.DurationPos)
+			e.Fix = fmt.Sprintf("raise the role's MaxSessionDuration in IAM, or lower duration_seconds (asked %ds)", sc.Duration)
+		case strings.Contains(msg, "externalid"):
+			e.Kind = KindValidation
+			setPos(profiles.KeyExternalID, sc.ExternalIDPos)
+			e.Fix = "external_id must be 2–1224 characters of letters, digits and +=,.@:/-"
+		case strings.Contains(msg, "tokencode") || strings.Contains(msg, "serialnumber"):
+			e.Kind = KindMFA
+			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
+			e.Fix = "the MFA code must be 6 digits and mfa_serial an MFA device ARN"
+		default:
+			e.Kind = KindValidation
+			setPos(profiles.KeyRoleARN, sc.RoleARNPos)
+		}
+	case "ExpiredToken", "ExpiredTokenException":
+		e.Kind = KindExpiredToken
+		if sc.Hop > 0 || (sc.Hop == 0 && sc.Step.Chained) {
+			e.Fix = "the session signing this call has expired: run `switcher clean` and try again"
+		} else {
+			e.Fix = fmt.Sprintf("the session credentials of the source profile %s have expired: get new keys (or run `switcher clean`)", sc.SourceProfile)
+			setPos(profiles.KeySessionToken, sc.KeyIDPos)
+		}
+	case "InvalidClientTokenId":
+		e.Kind = KindInvalidKey
+		e.Fix = fmt.Sprintf("the access key id of %s is unknown to AWS or deactivated: create a new access key and update the profile", sourceDesc(sc))
+		setPos(profiles.KeyAccessKeyID, sc.KeyIDPos)
+	case "SignatureDoesNotMatch", "IncompleteSignature", "RequestExpired", "InvalidSignatureException":
+		e.Kind = KindSignature
+		e.Fix = fmt.Sprintf("the secret access key of %s is wrong, or this machine's clock is off: check the secret and the clock", sourceDesc(sc))
+		setPos(profiles.KeySecretAccessKey, sc.SecretPos)
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "RequestThrottledException":
+		e.Kind = KindThrottled
+		e.Fix = "STS is throttling these calls even after retries: wait a minute and try again (cached sessions avoid most calls)"
+	case "RegionDisabledException":
+		e.Kind = KindRegionDisabled
+		e.Fix = "activate STS for this region in the account's IAM settings, or set region (or --region) to an active one"
+	case "MalformedPolicyDocument", "PackedPolicyTooLarge":
+		e.Kind = KindValidation
+		e.Fix = "session_tags or source_identity are too large or malformed: shorten them"
+	default:
+		if f := e.Err; f != nil {
+			var re *smithyhttp.ResponseError
+			if errors.As(f, &re) && re.HTTPStatusCode() >= 500 {
+				e.Kind = KindServer
+				e.Fix = fmt.Sprintf("STS at %s failed after retries: try again later, or check --endpoint-url", endpointDesc(sc.Endpoint))
+				return
+			}
+		}
+		e.Kind = KindOther
+	}
+}
+
+func explainTransportError(e *STSError, sc stepContext, err error) {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		e.Kind = KindServer
+		e.Fix = fmt.Sprintf("STS at %s answered HTTP %d after retries: try again later, or check --endpoint-url", endpointDesc(sc.Endpoint), re.HTTPStatusCode())
+		return
+	}
+	var ne net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Kind = KindNetwork
+		e.Fix = fmt.Sprintf("nothing accepts connections at %s: check the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL_STS, endpoint_url) and any proxy (HTTPS_PROXY)", endpointDesc(sc.Endpoint))
+	case errors.As(err, &dnsErr):
+		e.Kind = KindNetwork
+		e.Fix = fmt.Sprintf("cannot resolve %s: check the endpoint URL, the region and DNS", endpointDesc(sc.Endpoint))
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		e.Kind = KindNetwork
+		e.Fix = fmt.Sprintf("STS at %s did not answer in time: check the network, the endpoint URL and any proxy (HTTPS_PROXY)", endpointDesc(sc.Endpoint))
+	default:
+		var ma *retry.MaxAttemptsError
+		if errors.As(err, &ma) || errors.As(err, &ne) {
+			e.Kind = KindNetwork
+			e.Fix = fmt.Sprintf("cannot reach STS at %s: check the network, the endpoint URL and any proxy", endpointDesc(sc.Endpoint))
+			return
+		}
+		e.Kind = KindOther
+	}
+}
+
+func sourceDesc(sc stepContext) string {
+	if sc.Hop > 0 || sc.Step.Chained {
+		return "the session signing this call"
+	}
+	if sc.SourceProfile == "" {
+		return "these credentials"
+	}
+	if sc.SourceKind == profiles.SourceCredentialSource && sc.KeyIDPos.File == "" {
+		return "the environment (AWS_ACCESS_KEY_ID)"
+	}
+	return "profile " + sc.SourceProfile
+}
+
+func endpointDesc(ep string) string {
+	if ep == "" {
+		return "the default STS endpoint"
+	}
+	return ep
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

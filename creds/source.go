@@ -1,0 +1,205 @@
+package creds
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// SourceError is a failure to get the first credentials of a chain.
+type SourceError struct {
+	Profile string // the source profile
+	Kind    profiles.SourceKind
+	Pos     profiles.Pos
+	Err     error
+}
+
+func (e *SourceError) Error() string {
+	s := fmt.Sprintf("profile %s: getting %s credentials: %v", e.Profile, e.Kind, e.Err)
+	if p := e.Pos.String(); p != "" {
+		s += " (" + p + ")"
+	}
+	return s
+}
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// sourceKeyID is the access key id of a chain's source when it is known
+// without running anything (static keys, the environment); "" otherwise. It
+// goes into cache keys so new keys never reuse an old session.
+func (e *Engine) sourceKeyID(src profiles.Source) string {
+	switch src.Kind {
+	case profiles.SourceStatic:
+		if p, ok := e.Config.Profile(src.Profile); ok {
+			return p.Value(profiles.KeyAccessKeyID)
+		}
+	case profiles.SourceCredentialSource:
+		if src.Setting.Value == profiles.CredentialSourceEnvironment {
+			return envKeyID(e.getenv())
+		}
+	}
+	return ""
+}
+
+func envKeyID(getenv func(string) string) string {
+	if v := getenv("AWS_ACCESS_KEY_ID"); v != "" {
+		return v
+	}
+	return getenv("AWS_ACCESS_KEY")
+}
+
+// sourceProvider returns the SDK provider for a chain's source. Web
+// identity has none: its first step is AssumeRoleWithWebIdentity.
+func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.CredentialsProvider, error) {
+	getenv := e.getenv()
+	prof, _ := e.Config.Profile(src.Profile)
+	val := func(key string) string {
+		if prof == nil {
+			return ""
+		}
+		return prof.Value(key)
+	}
+	switch src.Kind {
+	case profiles.SourceStatic:
+		id, secret := val(profiles.KeyAccessKeyID), val(profiles.KeySecretAccessKey)
+		if id == "" || secret == "" {
+			return nil, fmt.Errorf("aws_access_key_id and aws_secret_access_key must both be set")
+		}
+		return credentials.NewStaticCredentialsProvider(id, secret, val(profiles.KeySessionToken)), nil
+	case profiles.SourceCredentialSource:
+		switch src.Setting.Value {
+		case profiles.CredentialSourceEnvironment:
+			id := envKeyID(getenv)
+			secret := getenv("AWS_SECRET_ACCESS_KEY")
+			if secret == "" {
+				secret = getenv("AWS_SECRET_KEY")
+			}
+			if id == "" || secret == "" {
+				return nil, fmt.Errorf("credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
+			}
+			return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")), nil
+		case profiles.CredentialSourceEC2:
+			if strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+				return nil, fmt.Errorf("credential_source = Ec2InstanceMetadata but AWS_EC2_METADATA_DISABLED is true")
+			}
+			io := imds.Options{Endpoint: getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
+			if e.HTTPClient != nil {
+				io.HTTPClient = e.HTTPClient
+			}
+			client := imds.New(io)
+			return aws.NewCredentialsCache(ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client })), nil
+		case profiles.CredentialSourceECS:
+			url := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+			if url == "" {
+				rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+				if rel == "" {
+					return nil, fmt.Errorf("credential_source = EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")
+				}
+				url = "http://169.254.170.2" + rel
+			}
+			token := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+			tokenFile := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+			p := endpointcreds.New(url, func(o *endpointcreds.Options) {
+				if e.HTTPClient != nil {
+					o.HTTPClient = e.HTTPClient
+				}
+				o.AuthorizationToken = token
+				if tokenFile != "" {
+					o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+						b, err := os.ReadFile(tokenFile)
+						if err != nil {
+							return "", fmt.Errorf("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
+						}
+						return strings.TrimSpace(string(b)), nil
+					})
+				}
+			})
+			return aws.NewCredentialsCache(p), nil
+		}
+		return nil, fmt.Errorf("credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", src.Setting.Value)
+	case profiles.SourceCredentialProcess:
+		cmd := val(profiles.KeyCredentialProcess)
+		if cmd == "" {
+			cmd = src.Setting.Value
+		}
+		return processcreds.NewProvider(cmd), nil
+	case profiles.SourceSSO:
+		return e.ssoProvider(prof)
+	case profiles.SourceWebIdentity:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown credential source")
+}
+
+// ssoProvider reads the SSO settings (legacy sso_start_url in the profile,
+// or an [sso-session NAME] section) and uses the SDK's cached-token
+// provider: `aws sso login` must have run.
+func (e *Engine) ssoProvider(prof *profiles.Profile) (aws.CredentialsProvider, error) {
+	if prof == nil {
+		return nil, fmt.Errorf("sso profile not found")
+	}
+	account, role := prof.Value(profiles.KeySSOAccountID), prof.Value(profiles.KeySSORoleName)
+	startURL, region := prof.Value(profiles.KeySSOStartURL), prof.Value(profiles.KeySSORegion)
+	sessionName := prof.Value(profiles.KeySSOSession)
+	if sessionName != "" {
+		sec, ok := e.Config.SSOSession(sessionName)
+		if !ok {
+			return nil, fmt.Errorf("sso_session %q has no [sso-session %s] section", sessionName, sessionName)
+		}
+		if v := sec.Keys[profiles.KeySSOStartURL].Value; v != "" {
+			startURL = v
+		}
+		if v := sec.Keys[profiles.KeySSORegion].Value; v != "" {
+			region = v
+		}
+	}
+	if account == "" || role == "" || startURL == "" || region == "" {
+		return nil, fmt.Errorf("sso needs sso_account_id, sso_role_name, sso_start_url and sso_region")
+	}
+	var httpClient sso.HTTPClient
+	if e.HTTPClient != nil {
+		httpClient = e.HTTPClient
+	}
+	ssoClient := sso.New(sso.Options{Region: region, HTTPClient: httpClient})
+	if sessionName != "" {
+		tokenPath, err := ssocreds.StandardCachedTokenFilepath(sessionName)
+		if err != nil {
+			return nil, err
+		}
+		oidc := ssooidc.New(ssooidc.Options{Region: region, HTTPClient: httpClient})
+		return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL, func(o *ssocreds.Options) {
+			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, tokenPath)
+		})), nil
+	}
+	return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL)), nil
+}
+
+// sourceCredentials runs the source provider once.
+func (e *Engine) sourceCredentials(ctx context.Context, src profiles.Source, res resolved) (*Credentials, error) {
+	p, err := e.sourceProvider(src, res)
+	if err == nil && p == nil {
+		return nil, nil
+	}
+	if err == nil {
+		var c aws.Credentials
+		c, err = p.Retrieve(ctx)
+		if err == nil {
+			out := fromAWS(c)
+			return &out, nil
+		}
+	}
+	return nil, &SourceError{Profile: src.Profile, Kind: src.Kind, Pos: src.Setting.Pos, Err: err}
+}
