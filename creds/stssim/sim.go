@@ -21,7 +21,6 @@
 package stssim
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
@@ -439,7 +438,7 @@ func (s *Sim) handle(r *http.Request, body []byte, params paramSet, action strin
 	if v := params.Get("Version"); v != "" && v != apiVersion {
 		return nil, newError(http.StatusBadRequest, CodeInvalidAction, "Could not find operation %s for version %s", action, v)
 	}
-	var run func(ctx context.Context, caller *session, p paramSet) (response, *apiError)
+	var run func(caller *session, p paramSet) (response, *apiError)
 	switch action {
 	case "AssumeRole":
 		run = s.assumeRole
@@ -458,7 +457,7 @@ func (s *Sim) handle(r *http.Request, body []byte, params paramSet, action strin
 	if aerr != nil {
 		return nil, aerr
 	}
-	return run(r.Context(), caller, params)
+	return run(caller, params)
 }
 
 // randomID returns n characters of [A-Z2-7], like AWS unique ids.

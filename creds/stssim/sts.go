@@ -1,7 +1,6 @@
 package stssim
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -152,7 +151,7 @@ func (r *roleRec) trusts(c *session) bool {
 	return false
 }
 
-func (s *Sim) assumeRole(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 	var v violations
 	required(&v, p, "roleArn", "RoleArn")
 	required(&v, p, "roleSessionName", "RoleSessionName")
@@ -260,7 +259,7 @@ func (s *Sim) assumeRole(_ context.Context, caller *session, p paramSet) (respon
 	return out, nil
 }
 
-func (s *Sim) getSessionToken(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+func (s *Sim) getSessionToken(caller *session, p paramSet) (response, *apiError) {
 	var v violations
 	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
 	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
@@ -301,13 +300,13 @@ func (s *Sim) getSessionToken(_ context.Context, caller *session, p paramSet) (r
 	return out, nil
 }
 
-func (s *Sim) getCallerIdentity(_ context.Context, caller *session, _ paramSet) (response, *apiError) {
+func (s *Sim) getCallerIdentity(caller *session, _ paramSet) (response, *apiError) {
 	out := &xmlGetCallerIdentityResponse{Xmlns: xmlns}
 	out.Result = xmlGetCallerIdentityResult{Arn: caller.arn, UserID: caller.userID, Account: caller.account}
 	return out, nil
 }
 
-func (s *Sim) getFederationToken(_ context.Context, caller *session, p paramSet) (response, *apiError) {
+func (s *Sim) getFederationToken(caller *session, p paramSet) (response, *apiError) {
 	var v violations
 	required(&v, p, "name", "Name")
 	checkString(&v, p, "name", "Name", 2, 32, sessionNameRe, patternName, false)
