@@ -98,3 +98,19 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDoctor(b *testing.B) {
+	config, creds := genFiles(10000)
+	c, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range c.Doctor() {
+			if f.Severity == SeverityError {
+				b.Fatalf("%s: %s", f.Pos, f.Message)
+			}
+		}
+	}
+}

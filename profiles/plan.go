@@ -145,9 +145,13 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 					h.Profile, Seconds(want), st.SignedBy),
 				chainFix(pl, ch))
 		} else if !st.Chained && i == 0 && want > ChainedMaxDuration && (src.Kind == SourceCredentialProcess || src.Kind == SourceCredentialSource && src.Setting.Value == CredentialSourceEnvironment) {
+			what := "the environment holds"
+			if src.Kind == SourceCredentialProcess {
+				what = "credential_process returns"
+			}
 			pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
-				fmt.Sprintf("%s asks for %s; if the %s credentials are temporary, AWS caps the session at 1h", h.Profile, Seconds(want), src.Kind),
-				"")
+				fmt.Sprintf("%s asks for %s; if %s temporary credentials, AWS caps the session at 1h", h.Profile, Seconds(want), what),
+				"keep duration_seconds at 3600 or less unless the source credentials are long-term keys")
 		}
 		pl.Steps = append(pl.Steps, st)
 	}

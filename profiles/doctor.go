@@ -1,0 +1,209 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Doctor lints both files: every finding has a position and, when there is
+// one, a fix. Findings come sorted by file (config first) and line; each
+// problem is reported once even when many chains go through it.
+func (c *Config) Doctor() []Finding {
+	d := doctor{c: c, seen: make(map[string]bool)}
+	for _, n := range c.notes {
+		d.add(n)
+	}
+	usedAsSource := make(map[string]bool)
+	for _, p := range c.profiles {
+		if sp, ok := p.Get(KeySourceProfile); ok && sp.Value != p.Name && p.IsRole() {
+			usedAsSource[sp.Value] = true
+		}
+	}
+	for _, p := range c.profiles {
+		d.profile(p, usedAsSource[p.Name])
+	}
+	out := d.out
+	c.sortFindings(out)
+	return out
+}
+
+type doctor struct {
+	c    *Config
+	out  []Finding
+	seen map[string]bool
+}
+
+func (d *doctor) add(f Finding) {
+	k := fmt.Sprintf("%d\x00%s\x00%s\x00%s", f.Severity, f.Pos, f.Key, f.Message)
+	if d.seen[k] {
+		return
+	}
+	d.seen[k] = true
+	d.out = append(d.out, f)
+}
+
+func (d *doctor) warn(p *Profile, key string, pos Pos, msg, fix string) {
+	d.add(Finding{Severity: SeverityWarning, Profile: p.Name, Key: key, Pos: pos, Message: msg, Fix: fix})
+}
+
+func (d *doctor) fail(p *Profile, key string, pos Pos, msg, fix string) {
+	d.add(Finding{Severity: SeverityError, Profile: p.Name, Key: key, Pos: pos, Message: msg, Fix: fix})
+}
+
+// hasCredentialSettings reports whether a profile says anything about
+// credentials; profiles holding only region/output are fine on their own.
+func hasCredentialSettings(p *Profile) bool {
+	for _, k := range []string{KeyRoleARN, KeySourceProfile, KeyCredentialSource, KeyAccessKeyID, KeySecretAccessKey,
+		KeySessionToken, KeyCredentialProcess, KeyWebIdentityTokenFile, KeySSOSession, KeySSOStartURL} {
+		if _, ok := p.Get(k); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *doctor) profile(p *Profile, usedAsSource bool) {
+	c := d.c
+	if !hasCredentialSettings(p) {
+		// Fine on its own; as a source the dependent profile reports it.
+		d.values(p)
+		return
+	}
+	if _, err := c.Resolve(p.Name); err != nil {
+		d.resolveError(p, err)
+	} else if p.IsRole() {
+		pl, err := c.Plan(p.Name, PlanOptions{})
+		if err == nil {
+			for _, f := range pl.Findings {
+				// The chain's other hops are reported from their own profile.
+				if f.Profile == p.Name || f.Key == KeyMFASerial || f.Key == KeyMFASessionDuration {
+					d.add(f)
+				}
+			}
+		}
+	}
+	d.values(p)
+	d.shadowed(p)
+
+	role, isRole := p.Get(KeyRoleARN)
+	if isRole && usedAsSource && hasStaticKeys(p) {
+		d.warn(p, KeyRoleARN, role.Pos,
+			fmt.Sprintf("%s is used as a source_profile and has static keys: as a source its keys are used and its role_arn is ignored (as the AWS CLI does)", p.Name),
+			"split it into a keys profile and a role profile")
+	}
+	if wit, ok := p.Get(KeyWebIdentityTokenFile); ok && isRole {
+		for _, k := range []string{KeySourceProfile, KeyCredentialSource} {
+			if v, ok := p.Get(k); ok {
+				d.warn(p, k, v.Pos, fmt.Sprintf("%s is ignored: web_identity_token_file (%s) decides how this role is assumed", k, wit.Pos),
+					"remove "+k+" or web_identity_token_file")
+			}
+		}
+	}
+	if !isRole {
+		for _, k := range []string{KeySourceProfile, KeyCredentialSource, KeyExternalID, KeyRoleSessionName, KeyDurationSeconds} {
+			if v, ok := p.Get(k); ok {
+				d.warn(p, k, v.Pos, fmt.Sprintf("%s has no effect without role_arn", k), "add role_arn, or remove "+k)
+			}
+		}
+	}
+	if hasStaticKeys(p) {
+		for _, k := range []string{KeyCredentialProcess, KeySSOSession, KeySSOStartURL} {
+			if v, ok := p.Get(k); ok && !isRole {
+				d.warn(p, k, v.Pos, fmt.Sprintf("%s is ignored: the profile also has static keys, which switcher uses first (the AWS CLI may pick differently)", k),
+					"keep one kind of credentials per profile")
+			}
+		}
+	}
+}
+
+func (d *doctor) resolveError(p *Profile, err error) {
+	var (
+		ce  *CycleError
+		cfg *ConfigError
+	)
+	switch {
+	case errors.As(err, &ce):
+		last := ce.Names[len(ce.Names)-1]
+		loop := ce.Names[slices.Index(ce.Names, last):]
+		members := slices.Clone(loop[:len(loop)-1])
+		slices.Sort(members)
+		key := "cycle\x00" + strings.Join(members, "\x00")
+		if d.seen[key] {
+			return
+		}
+		d.seen[key] = true
+		d.add(Finding{Severity: SeverityError, Profile: loop[len(loop)-2], Key: KeySourceProfile, Pos: ce.Pos,
+			Message: "source_profile cycle: " + strings.Join(loop, " -> "),
+			Fix:     "make one profile of the loop take its credentials from keys, credential_source or another profile"})
+	case errors.As(err, &cfg):
+		d.add(Finding{Severity: SeverityError, Profile: cfg.Profile, Key: cfg.Key, Pos: cfg.Pos, Message: cfg.Msg, Fix: cfg.Fix})
+	default:
+		d.fail(p, "", p.Pos, err.Error(), "")
+	}
+}
+
+// values checks the profile's own settings against STS's rules.
+func (d *doctor) values(p *Profile) {
+	if p.IsRole() {
+		if h, err := newHop(p); err == nil {
+			for _, f := range hopFindings([]Hop{h}) {
+				d.add(f)
+			}
+			if h.DurationSeconds != 0 {
+				if err := ValidateDuration(h.DurationSeconds); err != nil {
+					d.fail(p, KeyDurationSeconds, h.Duration.Pos, err.Error(),
+						"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
+				}
+			}
+		} else {
+			d.resolveError(p, err)
+		}
+	} else if v, ok := p.Get(KeyMFASerial); ok {
+		if err := ValidateMFASerial(v.Value); err != nil {
+			d.fail(p, KeyMFASerial, v.Pos, err.Error(), "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)")
+		}
+	}
+	if v, ok := p.Get(KeyMFASessionDuration); ok {
+		n, err := strconv.Atoi(v.Value)
+		if err != nil {
+			d.fail(p, KeyMFASessionDuration, v.Pos, fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
+				"write seconds, e.g. mfa_session_duration = 43200")
+		} else if err := ValidateMFASessionDuration(n); err != nil {
+			d.fail(p, KeyMFASessionDuration, v.Pos, err.Error(), "use 900 to 129600 seconds")
+		}
+	}
+	if v, ok := p.Get(KeyServices); ok {
+		if _, ok := d.c.services[v.Value]; !ok {
+			d.warn(p, KeyServices, v.Pos, fmt.Sprintf("services %q names no [services %s] section", v.Value, v.Value),
+				fmt.Sprintf("add [services %s] or fix the name", v.Value))
+		}
+	}
+}
+
+// shadowed reports a role profile whose name also has keys in the
+// credentials file.
+func (d *doctor) shadowed(p *Profile) {
+	if !p.InConfig || !p.InCredentials || p.Value(KeySourceProfile) == p.Name {
+		return
+	}
+	role, ok := p.Get(KeyRoleARN)
+	if !ok {
+		return
+	}
+	if role.Pos.File == d.c.CredentialsFile && d.c.CredentialsFile != d.c.ConfigFile {
+		return
+	}
+	for _, k := range []string{KeyAccessKeyID, KeySecretAccessKey, KeySessionToken} {
+		v, ok := p.Get(k)
+		if !ok || v.Pos.File != d.c.CredentialsFile {
+			continue
+		}
+		d.warn(p, "", p.CredentialsPos,
+			fmt.Sprintf("[%s] in the credentials file shadows role profile %s (%s): the AWS CLI assumes the role, but tools that read only the credentials file use these keys instead", p.Name, p.Name, p.Pos),
+			fmt.Sprintf("remove or rename [%s] in the credentials file (switcher write %s --as OTHER_NAME)", p.Name, p.Name))
+		return
+	}
+}
