@@ -25,8 +25,9 @@ under a lock.
 
 switcher refuses a NAME whose profile in the config file assumes a role (or
 uses SSO or web identity), because the AWS CLI and SDKs would then use that
-setting and never read the keys; and a NAME whose section holds long-term
-keys, which would be lost. Pick another name with --as.`,
+setting and never read the keys; and a NAME whose section in the credentials
+file holds long-term keys or other settings (role_arn, source_profile, ...),
+which would be lost. Pick another name with --as.`,
 		Example: `  switcher write prod --as prod-session
   aws --profile prod-session s3 ls`,
 		Args:              cobra.ExactArgs(1),
@@ -81,24 +82,37 @@ func (e *WriteTargetError) Error() string {
 }
 
 // checkWriteTarget refuses a section name that a config profile would
-// shadow, or whose section holds long-term keys.
+// shadow, or whose section in the credentials file holds long-term keys or
+// settings that the rewrite would lose.
 func checkWriteTarget(cfg *profiles.Config, profile, name string, defaulted bool) error {
 	p, ok := cfg.Profile(name)
 	if !ok {
 		return nil
 	}
 	fix := fmt.Sprintf("write under another name: switcher write %s --as %s-session", profile, profile)
-	// Settings of a config-file profile that the AWS CLI and SDKs use
-	// before the credentials file's keys of the same profile.
-	shadowing := []string{profiles.KeyRoleARN, profiles.KeyWebIdentityTokenFile, profiles.KeySSOSession, profiles.KeySSOStartURL}
-	for _, k := range shadowing {
+	if defaulted {
+		fix = "NAME defaults to PROFILE; " + fix
+	}
+	// role_arn, SSO and web identity in the config file come before the
+	// credentials file's keys for the AWS CLI and SDKs; any of these in the
+	// credentials file's own section would be lost by the rewrite.
+	keys := []string{
+		profiles.KeyRoleARN, profiles.KeyWebIdentityTokenFile, profiles.KeySSOSession, profiles.KeySSOStartURL,
+		profiles.KeySourceProfile, profiles.KeyCredentialSource, profiles.KeyCredentialProcess,
+	}
+	for i, k := range keys {
 		v, ok := p.Get(k)
-		if !ok || v.Pos.File == cfg.CredentialsFile {
+		if !ok {
 			continue
 		}
-		reason := fmt.Sprintf("profile %s in the config file has %s, so the AWS CLI and SDKs would use it and never read keys written to [%s] in the credentials file", name, k, name)
-		if defaulted {
-			reason += " (NAME defaults to PROFILE)"
+		var reason string
+		switch {
+		case v.Pos.File == cfg.CredentialsFile:
+			reason = fmt.Sprintf("[%s] in the credentials file has %s, which writing the session would remove", name, k)
+		case i < 4:
+			reason = fmt.Sprintf("profile %s in the config file has %s, so the AWS CLI and SDKs would use it and never read keys written to [%s] in the credentials file", name, k, name)
+		default:
+			continue
 		}
 		return &WriteTargetError{Name: name, Profile: profile, Key: k, Pos: v.Pos, Reason: reason, Fix: fix}
 	}
