@@ -545,6 +545,7 @@ func (r *run) stepContext(st profiles.Step, code string) stepContext {
 	if st.Kind == profiles.StepGetSessionToken {
 		sc.Hop = -1
 	}
+	sc.ChainSigned = st.Kind == profiles.StepAssumeRole && (st.Hop > 0 || r.plan.MFA == profiles.MFASession)
 	if st.Hop >= 0 && st.Hop < len(chain.Hops) {
 		h := chain.Hops[st.Hop]
 		sc.RoleARNPos, sc.ExternalIDPos = h.RoleARN.Pos, h.ExternalID.Pos
@@ -559,6 +560,7 @@ func (r *run) stepContext(st profiles.Step, code string) stepContext {
 		if p, ok := r.e.Config.Profile(chain.Source.Profile); ok {
 			sc.KeyIDPos = p.Keys[profiles.KeyAccessKeyID].Pos
 			sc.SecretPos = p.Keys[profiles.KeySecretAccessKey].Pos
+			sc.SessionTokenPos = p.Keys[profiles.KeySessionToken].Pos
 		}
 	}
 	return sc

@@ -209,13 +209,17 @@ type stepContext struct {
 	RoleARNPos, MFASerialPos, DurationPos, ExternalIDPos profiles.Pos
 	SourceIdentityPos, SessionTagsPos                    profiles.Pos
 	KeyIDPos, SecretPos                                  profiles.Pos
-	SourceKind                                           profiles.SourceKind
-	SourceProfile                                        string
-	Endpoint                                             string
-	ExternalID                                           bool
-	MFA                                                  bool // the call carried an MFA code
-	Duration                                             int  // seconds asked
-	Code                                                 string
+	SessionTokenPos                                      profiles.Pos
+	// ChainSigned: the call is signed by a session switcher obtained (an MFA
+	// session or an earlier hop), not by the chain's source.
+	ChainSigned   bool
+	SourceKind    profiles.SourceKind
+	SourceProfile string
+	Endpoint      string
+	ExternalID    bool
+	MFA           bool // the call carried an MFA code
+	Duration      int  // seconds asked
+	Code          string
 }
 
 var (
@@ -332,11 +336,11 @@ func explainAPIError(e *STSError, sc stepContext) {
 		}
 	case "ExpiredToken", "ExpiredTokenException":
 		e.Kind = KindExpiredToken
-		if sc.Hop > 0 || (sc.Hop == 0 && sc.Step.Chained) {
+		if sc.ChainSigned {
 			e.Fix = "the session signing this call has expired: run `switcher clean` and try again"
 		} else {
-			e.Fix = fmt.Sprintf("the session credentials of the source profile %s have expired: get new keys (or run `switcher clean`)", sc.SourceProfile)
-			setPos(profiles.KeySessionToken, sc.KeyIDPos)
+			e.Fix = fmt.Sprintf("the temporary credentials of %s have expired: get new ones (then `switcher clean` drops sessions made from them)", sourceDesc(sc))
+			setPos(profiles.KeySessionToken, sc.SessionTokenPos)
 		}
 	case "InvalidClientTokenId":
 		e.Kind = KindInvalidKey
@@ -399,7 +403,7 @@ func explainTransportError(e *STSError, sc stepContext, err error) {
 }
 
 func sourceDesc(sc stepContext) string {
-	if sc.Hop > 0 || sc.Step.Chained {
+	if sc.ChainSigned {
 		return "the session signing this call"
 	}
 	if sc.SourceProfile == "" {

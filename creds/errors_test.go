@@ -21,16 +21,18 @@ func TestClassifyError(t *testing.T) {
 	durPos := profiles.Pos{File: "config", Line: 13}
 	keyPos := profiles.Pos{File: "credentials", Line: 2}
 	secretPos := profiles.Pos{File: "credentials", Line: 3}
+	tokenPos := profiles.Pos{File: "credentials", Line: 4}
 	base := stepContext{
 		Profile: "prod", Hop: 1, Hops: 2,
 		Step:       profiles.Step{Kind: profiles.StepAssumeRole, Hop: 1, RoleARN: "arn:aws:iam::222222222222:role/admin"},
 		RoleARNPos: rolePos, MFASerialPos: serialPos, DurationPos: durPos,
-		KeyIDPos: keyPos, SecretPos: secretPos, SourceKind: profiles.SourceStatic, SourceProfile: "dev",
+		KeyIDPos: keyPos, SecretPos: secretPos, SessionTokenPos: tokenPos, ChainSigned: true, SourceKind: profiles.SourceStatic, SourceProfile: "dev",
 		Endpoint: "http://127.0.0.1:1", Duration: 7200,
 	}
 	first := base
 	first.Hop = 0
 	first.Step.Hop = 0
+	first.ChainSigned = false
 	mfaCall := base
 	mfaCall.MFA = true
 	mfaCall.Code = "123456"
@@ -65,7 +67,10 @@ func TestClassifyError(t *testing.T) {
 			want{KindMaxDuration, "", "duration_seconds", durPos, []string{"MaxSessionDuration", "7200", "config:13"}}},
 		{"expired source token", first,
 			api("ExpiredToken", "The security token included in the request is expired"),
-			want{KindExpiredToken, "", "aws_session_token", keyPos, []string{"dev", "switcher clean"}}},
+			want{KindExpiredToken, "", "aws_session_token", tokenPos, []string{"profile dev have expired", "credentials:4"}}},
+		{"expired chain session", base,
+			api("ExpiredToken", "The security token included in the request is expired"),
+			want{KindExpiredToken, "", "", profiles.Pos{}, []string{"session signing this call", "switcher clean"}}},
 		{"unknown key", first,
 			api("InvalidClientTokenId", "The security token included in the request is invalid."),
 			want{KindInvalidKey, "", "aws_access_key_id", keyPos, []string{"profile dev", "deactivated", "credentials:2"}}},

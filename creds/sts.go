@@ -38,7 +38,7 @@ const (
 	tlsHandshakeTimeout   = 5 * time.Second
 	responseHeaderTimeout = 8 * time.Second
 	retryMaxAttempts      = 3
-	retryMaxBackoff       = 2 * time.Second
+	retryMaxBackoff       = time.Second
 )
 
 // NewHTTPClient is the HTTP client STS calls use by default: proxies from
