@@ -113,7 +113,7 @@ func TestClockSkew(t *testing.T) {
 // tool (or the AWS CLI) would.
 func signedRequest(t *testing.T, method, url, body string, c aws.Credentials, tamper func(*http.Request)) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -101,22 +102,22 @@ func (s *Sim) getSigninToken(w http.ResponseWriter, form url.Values) {
 		return
 	}
 	token := randomSecret() + randomID(24)
-	s.signins[token] = signin{arn: c.arn, expires: now.Add(signinTokenLifetime), console: console}
+	s.tokens[token] = signin{arn: c.arn, expires: now.Add(signinTokenLifetime), console: console}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(struct{ SigninToken string }{token})
 }
 
 func (s *Sim) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	dest, err := url.Parse(form.Get("Destination"))
-	if err != nil || (dest.Scheme != "https" && dest.Scheme != "http") || dest.Host == "" {
-		federationError(w, http.StatusBadRequest, "Destination must be an absolute http(s) URL")
+	if err != nil || !allowedDestination(dest, r.Host) {
+		federationError(w, http.StatusBadRequest, "Destination must be an absolute http(s) URL on this host or an AWS console host")
 		return
 	}
 	s.mu.Lock()
 	now := s.now()
 	token := form.Get("SigninToken")
-	in, ok := s.signins[token]
-	delete(s.signins, token)
+	in, ok := s.tokens[token]
+	delete(s.tokens, token)
 	var cookie string
 	if ok && now.Before(in.expires) {
 		cookie = randomID(32)
@@ -127,8 +128,26 @@ func (s *Sim) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 		federationError(w, http.StatusForbidden, "the sign-in token is invalid or expired")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, dest.String(), http.StatusFound)
+	// Secure only where the console is reached over https: tests serve
+	// plain http, and a browser drops a Secure cookie there.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: Secure follows the scheme, see above
+		Name: consoleCookie, Value: cookie, Path: "/",
+		HttpOnly: true, Secure: dest.Scheme == "https", SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, dest.String(), http.StatusFound) //nolint:gosec // G710: allowedDestination admits only this host and AWS console hosts
+}
+
+// allowedDestination admits what the real endpoint would send a browser
+// to (the AWS console) and this simulator's own host (its ConsolePath).
+func allowedDestination(dest *url.URL, host string) bool {
+	if dest.Scheme != "https" && dest.Scheme != "http" || dest.Host == "" || dest.User != nil {
+		return false
+	}
+	if dest.Host == host {
+		return true
+	}
+	h := dest.Hostname()
+	return dest.Scheme == "https" && (h == "console.aws.amazon.com" || strings.HasSuffix(h, ".console.aws.amazon.com"))
 }
 
 // serveConsole is a stand-in console home page: 200 naming the signed-in

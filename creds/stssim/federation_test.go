@@ -29,10 +29,7 @@ func getSigninToken(t *testing.T, f *fixture, c aws.Credentials, extra url.Value
 	for k, v := range extra {
 		q[k] = v
 	}
-	resp, err := http.Get(f.srv.URL + stssim.FederationPath + "?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := get(t, http.DefaultClient, f.srv.URL+stssim.FederationPath+"?"+q.Encode())
 	defer resp.Body.Close()
 	var out struct{ SigninToken string }
 	if resp.StatusCode == http.StatusOK {
@@ -51,6 +48,20 @@ func loginURL(f *fixture, token string) string {
 		"SigninToken": {token},
 	}
 	return f.srv.URL + stssim.FederationPath + "?" + q.Encode()
+}
+
+// get is a GET with the test's context.
+func get(t *testing.T, c *http.Client, u string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
 
 // browser follows redirects and keeps cookies, like a browser.
@@ -72,10 +83,7 @@ func TestConsoleFederation(t *testing.T) {
 	if status != http.StatusOK || token == "" {
 		t.Fatalf("getSigninToken = %d %q, want 200 and a token", status, token)
 	}
-	resp, err := browser(t).Get(loginURL(f, token))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := get(t, browser(t), loginURL(f, token))
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "assumed-role/A/console") {
@@ -85,10 +93,7 @@ func TestConsoleFederation(t *testing.T) {
 	t.Run("login answers a redirect to the destination", func(t *testing.T) {
 		_, token := getSigninToken(t, f, role, url.Values{"SessionDuration": {"43200"}})
 		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := noFollow.Get(loginURL(f, token))
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := get(t, noFollow, loginURL(f, token))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != f.srv.URL+stssim.ConsolePath {
 			t.Errorf("login = %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -125,13 +130,33 @@ func TestConsoleFederation(t *testing.T) {
 		})
 	}
 
+	t.Run("destinations", func(t *testing.T) {
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, tt := range []struct {
+			dest string
+			want int
+		}{
+			{"https://console.aws.amazon.com/ec2/home", http.StatusFound},
+			{"https://us-east-1.console.aws.amazon.com/", http.StatusFound},
+			{"https://evil.example.com/", http.StatusBadRequest},
+			{"https://console.aws.amazon.com.evil.example/", http.StatusBadRequest},
+			{"http://console.aws.amazon.com/", http.StatusBadRequest},
+			{"/console", http.StatusBadRequest},
+		} {
+			_, token := getSigninToken(t, f, role, nil)
+			q := url.Values{"Action": {"login"}, "Destination": {tt.dest}, "SigninToken": {token}}
+			resp := get(t, noFollow, f.srv.URL+stssim.FederationPath+"?"+q.Encode())
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("login to %s = %d, want %d", tt.dest, resp.StatusCode, tt.want)
+			}
+		}
+	})
+
 	t.Run("a sign-in token works once", func(t *testing.T) {
 		_, token := getSigninToken(t, f, role, nil)
 		for i, want := range []int{http.StatusOK, http.StatusForbidden} {
-			resp, err := browser(t).Get(loginURL(f, token))
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := get(t, browser(t), loginURL(f, token))
 			resp.Body.Close()
 			if resp.StatusCode != want {
 				t.Errorf("login #%d = %d, want %d", i+1, resp.StatusCode, want)
@@ -142,10 +167,7 @@ func TestConsoleFederation(t *testing.T) {
 	t.Run("a sign-in token lasts 15 minutes", func(t *testing.T) {
 		_, token := getSigninToken(t, f, role, nil)
 		f.clock.Advance(16 * time.Minute)
-		resp, err := browser(t).Get(loginURL(f, token))
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := get(t, browser(t), loginURL(f, token))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("login with a stale token = %d, want 403", resp.StatusCode)
@@ -160,10 +182,7 @@ func TestConsoleFederation(t *testing.T) {
 	})
 
 	t.Run("console without signing in", func(t *testing.T) {
-		resp, err := http.Get(f.srv.URL + stssim.ConsolePath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := get(t, http.DefaultClient, f.srv.URL+stssim.ConsolePath)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("console = %d, want 401", resp.StatusCode)

@@ -104,8 +104,8 @@ type Sim struct {
 	devices  map[string]*device  // by serial
 	calls    map[string]int      // by action
 	faults   []pendingFault
-	signins  map[string]signin // by signin token
-	consoles map[string]signin // by console cookie
+	tokens   map[string]signin // sign-in tokens from getSigninToken
+	consoles map[string]signin // console sessions, by cookie
 }
 
 type userRec struct {
@@ -171,14 +171,14 @@ type SessionInfo struct {
 // New returns an empty Sim.
 func New(opts ...Option) *Sim {
 	s := &Sim{
-		now:      time.Now,
+		now:      time.Now, //nolint:forbidigo // the production default; tests and the demo inject theirs with WithClock
 		account:  DefaultAccount,
 		users:    map[string]*userRec{},
 		keys:     map[string]*session{},
 		roles:    map[string]*roleRec{},
 		devices:  map[string]*device{},
 		calls:    map[string]int{},
-		signins:  map[string]signin{},
+		tokens:   map[string]signin{},
 		consoles: map[string]signin{},
 	}
 	for _, o := range opts {
@@ -473,10 +473,14 @@ func randomSecret() string {
 	return base64.StdEncoding.EncodeToString(b) // 40 characters
 }
 
-func randomToken() string {
-	b := make([]byte, 300)
+// randomToken returns a session token of at least minSize bytes (at most
+// maxTokenSize), like STS's MinimumSessionTokenSize padding.
+func randomToken(minSize int) string {
+	const defaultSize = 420
+	size := max(defaultSize, min(minSize, maxTokenSize))
+	b := make([]byte, size) // its base64 is longer than size
 	_, _ = rand.Read(b)
-	return "IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(b)
+	return ("IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(b))[:size]
 }
 
 func requestID() string {

@@ -28,12 +28,16 @@ const (
 )
 
 var (
-	sessionNameRe    = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	externalIDRe     = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-	serialRe         = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	digitsRe         = regexp.MustCompile(`^\d*$`)
-	tagKeyRe         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValueRe       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+	serialRe      = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
+	digitsRe      = regexp.MustCompile(`^\d*$`)
+	tagKeyRe      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValueRe    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+)
+
+// The patterns STS names in its validation messages.
+const (
 	patternName      = `[\w+=,.@-]*`
 	patternExternal  = `[\w+=,.@:/-]*`
 	patternSerial    = `[\w+=/:,.@-]*`
@@ -66,20 +70,31 @@ func checkString(v *violations, p paramSet, member, param string, minLen, maxLen
 // checkDuration parses DurationSeconds, adding violations outside [lo, hi];
 // def when absent.
 func checkDuration(v *violations, p paramSet, lo, hi, def int) int {
-	if !p.Has("DurationSeconds") {
+	return checkInt(v, p, "durationSeconds", "DurationSeconds", lo, hi, def)
+}
+
+// checkMinTokenSize parses MinimumSessionTokenSize (0 when absent).
+func checkMinTokenSize(v *violations, p paramSet) int {
+	return checkInt(v, p, "minimumSessionTokenSize", "MinimumSessionTokenSize", 0, maxTokenSize, 0)
+}
+
+// checkInt parses an integer member, adding violations outside [lo, hi];
+// def when absent.
+func checkInt(v *violations, p paramSet, member, param string, lo, hi, def int) int {
+	if !p.Has(param) {
 		return def
 	}
-	raw := p.Get("DurationSeconds")
+	raw := p.Get(param)
 	n, err := strconv.Atoi(raw)
 	if err != nil {
-		v.add(&raw, "durationSeconds", "Member must be an integer")
+		v.add(&raw, member, "Member must be an integer")
 		return def
 	}
 	if n < lo {
-		v.add(&raw, "durationSeconds", fmt.Sprintf("Member must have value greater than or equal to %d", lo))
+		v.add(&raw, member, fmt.Sprintf("Member must have value greater than or equal to %d", lo))
 	}
 	if n > hi {
-		v.add(&raw, "durationSeconds", fmt.Sprintf("Member must have value less than or equal to %d", hi))
+		v.add(&raw, member, fmt.Sprintf("Member must have value less than or equal to %d", hi))
 	}
 	return n
 }
@@ -163,6 +178,7 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
 	checkString(&v, p, "sourceIdentity", "SourceIdentity", 2, 64, sessionNameRe, patternName, false)
 	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
+	minToken := checkMinTokenSize(&v, p)
 	tags := readTags(&v, p)
 	transitive := listMembers(p, "TransitiveTagKeys")
 	if aerr := v.err(); aerr != nil {
@@ -232,7 +248,7 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 	sess := &session{
 		keyID:          "ASIA" + randomID(16),
 		secret:         randomSecret(),
-		token:          randomToken(),
+		token:          randomToken(minToken),
 		kind:           KindAssumedRole,
 		arn:            "arn:aws:sts::" + role.acct + ":assumed-role/" + role.name + "/" + name,
 		userID:         role.id + ":" + name,
@@ -255,6 +271,7 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 		n := packedSize(p.Get("Policy"), tags)
 		out.Result.PackedPolicySize = &n
 	}
+	out.Result.xmlTokenSize = tokenSize(sess.token)
 	out.Result.SourceIdentity = sourceIdentity
 	return out, nil
 }
@@ -264,6 +281,7 @@ func (s *Sim) getSessionToken(caller *session, p paramSet) (response, *apiError)
 	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
 	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
 	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
+	minToken := checkMinTokenSize(&v, p)
 	if aerr := v.err(); aerr != nil {
 		return nil, aerr
 	}
@@ -283,7 +301,7 @@ func (s *Sim) getSessionToken(caller *session, p paramSet) (response, *apiError)
 	sess := &session{
 		keyID:      "ASIA" + randomID(16),
 		secret:     randomSecret(),
-		token:      randomToken(),
+		token:      randomToken(minToken),
 		kind:       caller.kind,
 		arn:        caller.arn,
 		userID:     caller.userID,
@@ -297,6 +315,7 @@ func (s *Sim) getSessionToken(caller *session, p paramSet) (response, *apiError)
 	s.keys[sess.keyID] = sess
 	out := &xmlGetSessionTokenResponse{Xmlns: xmlns}
 	out.Result.Credentials = wireCredentials(sess)
+	out.Result.xmlTokenSize = tokenSize(sess.token)
 	return out, nil
 }
 
@@ -312,6 +331,7 @@ func (s *Sim) getFederationToken(caller *session, p paramSet) (response, *apiErr
 	checkString(&v, p, "name", "Name", 2, 32, sessionNameRe, patternName, false)
 	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
 	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
+	minToken := checkMinTokenSize(&v, p)
 	tags := readTags(&v, p)
 	if aerr := v.err(); aerr != nil {
 		return nil, aerr
@@ -326,7 +346,7 @@ func (s *Sim) getFederationToken(caller *session, p paramSet) (response, *apiErr
 	sess := &session{
 		keyID:      "ASIA" + randomID(16),
 		secret:     randomSecret(),
-		token:      randomToken(),
+		token:      randomToken(minToken),
 		kind:       KindFederatedUser,
 		arn:        "arn:aws:sts::" + caller.account + ":federated-user/" + name,
 		userID:     caller.account + ":" + name,
@@ -340,6 +360,7 @@ func (s *Sim) getFederationToken(caller *session, p paramSet) (response, *apiErr
 	out := &xmlGetFederationTokenResponse{Xmlns: xmlns}
 	out.Result.Credentials = wireCredentials(sess)
 	out.Result.FederatedUser = xmlFederatedUser{FederatedUserID: sess.userID, Arn: sess.arn}
+	out.Result.xmlTokenSize = tokenSize(sess.token)
 	if p.Has("Policy") || len(tags) > 0 {
 		n := packedSize(p.Get("Policy"), tags)
 		out.Result.PackedPolicySize = &n

@@ -83,8 +83,8 @@ func TestAssumeRole(t *testing.T) {
 			if diff := cmp.Diff(f.clock.Now().Add(tt.wantLife), aws.ToTime(c.Expiration)); diff != "" {
 				t.Errorf("Expiration (-want +got):\n%s", diff)
 			}
-			if out.PackedPolicySize != nil {
-				t.Errorf("PackedPolicySize = %d, want absent without policy or tags", *out.PackedPolicySize)
+			if got, want := aws.ToInt32(out.SessionTokenSize), int32(len(aws.ToString(c.SessionToken))); got != want {
+				t.Errorf("SessionTokenSize = %d, want the token's length %d", got, want)
 			}
 			// The new keys work and identify the session.
 			who, err := f.client(t, toCreds(c)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
@@ -485,8 +485,8 @@ func TestGetFederationToken(t *testing.T) {
 	if diff := cmp.Diff(want, *out.FederatedUser, cmp.AllowUnexported(types.FederatedUser{})); diff != "" {
 		t.Errorf("FederatedUser (-want +got):\n%s", diff)
 	}
-	if out.PackedPolicySize == nil {
-		t.Errorf("PackedPolicySize absent with a policy")
+	if got, want := aws.ToInt32(out.SessionTokenSize), int32(len(aws.ToString(out.Credentials.SessionToken))); got != want {
+		t.Errorf("SessionTokenSize = %d, want the token's length %d", got, want)
 	}
 	if diff := cmp.Diff(f.clock.Now().Add(time.Hour), aws.ToTime(out.Credentials.Expiration)); diff != "" {
 		t.Errorf("Expiration (-want +got):\n%s", diff)
@@ -547,8 +547,8 @@ func TestTagsAndSourceIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AssumeRole with tags: %v", err)
 	}
-	if out.PackedPolicySize == nil || aws.ToString(out.SourceIdentity) != "dev@example.com" {
-		t.Errorf("PackedPolicySize %v, SourceIdentity %q; want both set", out.PackedPolicySize, aws.ToString(out.SourceIdentity))
+	if got := aws.ToString(out.SourceIdentity); got != "dev@example.com" {
+		t.Errorf("SourceIdentity = %q, want it echoed", got)
 	}
 	a := toCreds(out.Credentials)
 
@@ -580,6 +580,44 @@ func TestTagsAndSourceIdentity(t *testing.T) {
 			_, err := f.client(t, a).AssumeRole(ctx, &tt.in)
 			if diff := cmp.Diff(tt.want, asAPIErr(t, err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMinimumSessionTokenSize(t *testing.T) {
+	tests := []struct {
+		name     string
+		min      *int32
+		wantSize int
+		wantErr  *apiErr
+	}{
+		{name: "default", wantSize: 420},
+		{name: "padded", min: aws.Int32(2000), wantSize: 2000},
+		{name: "the maximum", min: aws.Int32(4096), wantSize: 4096},
+		{name: "above the maximum", min: aws.Int32(4097), wantErr: &apiErr{Code: "ValidationError", Status: 400,
+			Message: "1 validation error detected: Value '4097' at 'minimumSessionTokenSize' failed to satisfy constraint: Member must have value less than or equal to 4096"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			out, err := f.client(t, devCreds).GetSessionToken(context.Background(), &sts.GetSessionTokenInput{MinimumSessionTokenSize: tt.min})
+			if tt.wantErr != nil {
+				if diff := cmp.Diff(*tt.wantErr, asAPIErr(t, err)); diff != "" {
+					t.Errorf("error (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []int{len(aws.ToString(out.Credentials.SessionToken)), int(aws.ToInt32(out.SessionTokenSize)), int(aws.ToInt32(out.SessionTokenUtilization))}
+			if diff := cmp.Diff([]int{tt.wantSize, tt.wantSize, tt.wantSize * 100 / 4096}, got); diff != "" {
+				t.Errorf("token length, SessionTokenSize, SessionTokenUtilization (-want +got):\n%s", diff)
+			}
+			// A padded token still authenticates.
+			if _, err := f.client(t, toCreds(out.Credentials)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+				t.Errorf("GetCallerIdentity with the token: %v", err)
 			}
 		})
 	}

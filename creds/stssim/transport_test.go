@@ -66,10 +66,7 @@ func TestInProcessClient(t *testing.T) {
 		hc.Jar = jar
 		const base = "https://signin.demo.invalid"
 		session, _ := json.Marshal(map[string]string{"sessionId": role.AccessKeyID, "sessionKey": role.SecretAccessKey, "sessionToken": role.SessionToken})
-		resp, err := hc.Get(base + stssim.FederationPath + "?" + url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}.Encode())
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := get(t, hc, base+stssim.FederationPath+"?"+url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}.Encode())
 		var tok struct{ SigninToken string }
 		err = json.NewDecoder(resp.Body).Decode(&tok)
 		resp.Body.Close()
@@ -77,10 +74,7 @@ func TestInProcessClient(t *testing.T) {
 			t.Fatalf("getSigninToken: %d %v", resp.StatusCode, err)
 		}
 		login := url.Values{"Action": {"login"}, "Destination": {base + stssim.ConsolePath}, "SigninToken": {tok.SigninToken}}
-		resp, err = hc.Get(base + stssim.FederationPath + "?" + login.Encode())
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp = get(t, hc, base+stssim.FederationPath+"?"+login.Encode())
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(body), "assumed-role/A/demo") {

@@ -115,8 +115,6 @@ type xmlText struct {
 	Inner string `xml:",innerxml"`
 }
 
-var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 func newXMLText(s string) xmlText {
 	// Characters XML 1.0 cannot carry (from an echoed parameter) become U+FFFD.
 	s = strings.Map(func(r rune) rune {
@@ -125,7 +123,7 @@ func newXMLText(s string) xmlText {
 		}
 		return '\uFFFD'
 	}, s)
-	return xmlText{Inner: textEscaper.Replace(s)}
+	return xmlText{Inner: strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)}
 }
 
 type xmlMetadata struct {
@@ -154,8 +152,23 @@ type xmlAssumeRoleResponse struct {
 type xmlAssumeRoleResult struct {
 	Credentials      xmlCredentials
 	AssumedRoleUser  xmlAssumedRoleUser
-	PackedPolicySize *int   `xml:",omitempty"`
-	SourceIdentity   string `xml:",omitempty"`
+	PackedPolicySize *int `xml:",omitempty"`
+	xmlTokenSize
+	SourceIdentity string `xml:",omitempty"`
+}
+
+// xmlTokenSize reports the session token's size, as STS does since
+// SessionTokenUtilization replaced PackedPolicySize.
+type xmlTokenSize struct {
+	SessionTokenSize        int
+	SessionTokenUtilization int
+}
+
+// maxTokenSize is the largest session token STS issues, in bytes.
+const maxTokenSize = 4096
+
+func tokenSize(token string) xmlTokenSize {
+	return xmlTokenSize{SessionTokenSize: len(token), SessionTokenUtilization: len(token) * 100 / maxTokenSize}
 }
 
 type xmlGetSessionTokenResponse struct {
@@ -167,6 +180,7 @@ type xmlGetSessionTokenResponse struct {
 
 type xmlGetSessionTokenResult struct {
 	Credentials xmlCredentials
+	xmlTokenSize
 }
 
 type xmlGetCallerIdentityResponse struct {
@@ -193,6 +207,7 @@ type xmlGetFederationTokenResult struct {
 	Credentials      xmlCredentials
 	FederatedUser    xmlFederatedUser
 	PackedPolicySize *int `xml:",omitempty"`
+	xmlTokenSize
 }
 
 type xmlFederatedUser struct {
