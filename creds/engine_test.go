@@ -201,8 +201,17 @@ func (c *fakeClient) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ..
 		Arn: aws.String("arn:aws:sts::" + acct + ":assumed-role/" + name + "/" + fc.SessionName)}}, nil
 }
 
-func (c *fakeClient) AssumeRoleWithWebIdentity(context.Context, *sts.AssumeRoleWithWebIdentityInput, ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
-	return nil, errors.New("fake: not used")
+func (c *fakeClient) AssumeRoleWithWebIdentity(_ context.Context, in *sts.AssumeRoleWithWebIdentityInput, _ ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	fc := c.base("AssumeRoleWithWebIdentity")
+	fc.RoleARN, fc.SessionName, fc.Duration = aws.ToString(in.RoleArn), aws.ToString(in.RoleSessionName), aws.ToInt32(in.DurationSeconds)
+	fc.Code = aws.ToString(in.WebIdentityToken) // the test's fake token
+	cr, err := c.f.record(fc)
+	if err != nil {
+		return nil, err
+	}
+	name := fc.RoleARN[strings.LastIndex(fc.RoleARN, "/")+1:]
+	return &sts.AssumeRoleWithWebIdentityOutput{Credentials: toSTS(cr), AssumedRoleUser: &ststypes.AssumedRoleUser{
+		Arn: aws.String("arn:aws:sts::" + profiles.AccountFromARN(fc.RoleARN) + ":assumed-role/" + name + "/" + fc.SessionName)}}, nil
 }
 
 func (c *fakeClient) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {

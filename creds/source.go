@@ -3,6 +3,8 @@ package creds
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -110,6 +112,9 @@ func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.Credenti
 				}
 				url = "http://169.254.170.2" + rel
 			}
+			if err := checkContainerURL(url); err != nil {
+				return nil, err
+			}
 			token := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
 			tokenFile := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 			p := endpointcreds.New(url, func(o *endpointcreds.Options) {
@@ -202,4 +207,29 @@ func (e *Engine) sourceCredentials(ctx context.Context, src profiles.Source, res
 		}
 	}
 	return nil, &SourceError{Profile: src.Profile, Kind: src.Kind, Pos: src.Setting.Pos, Err: err}
+}
+
+// checkContainerURL allows what the SDK's own resolver allows: https, or
+// http to a loopback address or the ECS/EKS credential endpoints, so an
+// authorization token is never sent in clear to another host.
+func checkContainerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("container credentials URL %q is not a URL", raw)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	if u.Scheme != "http" {
+		return fmt.Errorf("container credentials URL %q must be http or https", raw)
+	}
+	host := u.Hostname()
+	switch host {
+	case "localhost", "169.254.170.2", "169.254.170.23", "fd00:ec2::23":
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("container credentials URL %q: plain http is only allowed to loopback or the ECS/EKS endpoints", raw)
 }

@@ -1,0 +1,167 @@
+package creds
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeIMDS serves the instance metadata endpoints ec2rolecreds reads.
+func fakeIMDS(t *testing.T, exp time.Time) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /latest/api/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+		w.Write([]byte("fake-imds-token"))
+	})
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Aws-Ec2-Metadata-Token") != "fake-imds-token" {
+				http.Error(w, "no token", http.StatusUnauthorized)
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("GET /latest/meta-data/iam/security-credentials/", auth(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("instance-role"))
+	}))
+	mux.HandleFunc("GET /latest/meta-data/iam/security-credentials/instance-role", auth(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"Code": "Success", "AccessKeyId": "ASIAFAKEEC2000001111",
+			"SecretAccessKey": "fakeEC2Secret", "Token": "fakeEC2Token", "Expiration": exp.Format(time.RFC3339)})
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// fakeECS serves the container credentials endpoint.
+func fakeECS(t *testing.T, token string, exp time.Time) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != token {
+			w.WriteHeader(http.StatusForbidden)
+			json.NewEncoder(w).Encode(map[string]string{"code": "AccessDenied", "message": "bad token"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"AccessKeyId": "ASIAFAKEECS000002222",
+			"SecretAccessKey": "fakeECSSecret", "Token": "fakeECSToken", "Expiration": exp.Format(time.RFC3339)})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestSources(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("credential_process below is POSIX sh")
+	}
+	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("fake-oidc-token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	procJSON := `{"Version":1,"AccessKeyId":"AKIAFAKEPROC00003333","SecretAccessKey":"fakeProcSecret"}`
+	config := `[profile proc]
+role_arn = arn:aws:iam::222222222222:role/proc
+source_profile = procsrc
+
+[profile procsrc]
+credential_process = echo '` + procJSON + `'
+
+[profile ec2]
+role_arn = arn:aws:iam::222222222222:role/ec2
+credential_source = Ec2InstanceMetadata
+
+[profile ecs]
+role_arn = arn:aws:iam::222222222222:role/ecs
+credential_source = EcsContainer
+
+[profile envrole]
+role_arn = arn:aws:iam::222222222222:role/env
+credential_source = Environment
+
+[profile web]
+role_arn = arn:aws:iam::222222222222:role/web
+web_identity_token_file = ` + tokenFile + `
+role_session_name = ci-run
+
+[profile web-admin]
+role_arn = arn:aws:iam::333333333333:role/admin
+source_profile = web
+`
+	ecsURL := fakeECS(t, "fake-ecs-auth", exp)
+	tests := []struct {
+		name    string
+		profile string
+		env     map[string]string
+		want    []fakeCall
+		errAs   bool // a *SourceError
+		errText string
+	}{
+		{name: "credential_process", profile: "proc", env: map[string]string{"USER": "u"},
+			want: []fakeCall{{Op: "AssumeRole", Signer: "AKIAFAKEPROC00003333", Region: "us-east-1",
+				RoleARN: "arn:aws:iam::222222222222:role/proc", SessionName: "switcher-u-1795348800", Duration: 3600}}},
+		{name: "instance metadata", profile: "ec2",
+			env: map[string]string{"USER": "u", "AWS_EC2_METADATA_SERVICE_ENDPOINT": fakeIMDS(t, exp)},
+			want: []fakeCall{{Op: "AssumeRole", Signer: "ASIAFAKEEC2000001111", Region: "us-east-1",
+				RoleARN: "arn:aws:iam::222222222222:role/ec2", SessionName: "switcher-u-1795348800", Duration: 3600}}},
+		{name: "instance metadata disabled", profile: "ec2",
+			env: map[string]string{"AWS_EC2_METADATA_DISABLED": "true"}, errAs: true, errText: "AWS_EC2_METADATA_DISABLED"},
+		{name: "container", profile: "ecs",
+			env: map[string]string{"USER": "u", "AWS_CONTAINER_CREDENTIALS_FULL_URI": ecsURL, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "fake-ecs-auth"},
+			want: []fakeCall{{Op: "AssumeRole", Signer: "ASIAFAKEECS000002222", Region: "us-east-1",
+				RoleARN: "arn:aws:iam::222222222222:role/ecs", SessionName: "switcher-u-1795348800", Duration: 3600}}},
+		{name: "container without settings", profile: "ecs", errAs: true, errText: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"},
+		{name: "container over plain http to another host", profile: "ecs",
+			env:   map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/creds"},
+			errAs: true, errText: "plain http"},
+		{name: "environment without keys", profile: "envrole", errAs: true, errText: "AWS_ACCESS_KEY_ID"},
+		{name: "web identity, then a hop", profile: "web-admin", env: map[string]string{"USER": "u"},
+			want: []fakeCall{
+				{Op: "AssumeRoleWithWebIdentity", Region: "us-east-1", RoleARN: "arn:aws:iam::222222222222:role/web",
+					SessionName: "ci-run", Code: "fake-oidc-token", Duration: 3600},
+				{Op: "AssumeRole", Signer: "ASIAFAKEASS01", Region: "us-east-1", RoleARN: "arn:aws:iam::333333333333:role/admin",
+					SessionName: "switcher-u-1795348800", Duration: 3600},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fe := newFakeEngine(t, tt.env, false)
+			fe.eng.Config = loadTestConfig(t, config, "")
+			s, err := fe.eng.Assume(context.Background(), tt.profile, Options{})
+			if tt.errText != "" {
+				var srcErr *SourceError
+				if tt.errAs && !errors.As(err, &srcErr) {
+					t.Fatalf("err = %T %v, want *SourceError", err, err)
+				}
+				if !strings.Contains(err.Error(), tt.errText) {
+					t.Errorf("error %q lacks %q", err, tt.errText)
+				}
+				if len(fe.sts.Calls()) != 0 {
+					t.Errorf("STS called after a source failure")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Assume: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, fe.sts.Calls()); diff != "" {
+				t.Errorf("STS calls (-want +got):\n%s", diff)
+			}
+			if s.AssumedRoleARN == "" || s.AccountID == "" {
+				t.Errorf("session = %+v", s)
+			}
+		})
+	}
+}
