@@ -152,6 +152,9 @@ func (a *app) subcommands() []*cobra.Command {
 		a.whoamiCmd(),
 		a.statusCmd(),
 		a.cleanCmd(),
+		a.listCmd(),
+		a.planCmd(),
+		a.doctorCmd(),
 	}
 }
 

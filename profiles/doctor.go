@@ -53,9 +53,10 @@ func (d *doctor) fail(p *Profile, key string, pos Pos, msg, fix string) {
 	d.add(Finding{Severity: SeverityError, Profile: p.Name, Key: key, Pos: pos, Message: msg, Fix: fix})
 }
 
-// hasCredentialSettings reports whether a profile says anything about
-// credentials; profiles holding only region/output are fine on their own.
-func hasCredentialSettings(p *Profile) bool {
+// HasCredentialSettings reports whether a profile says anything about
+// credentials; profiles holding only region/output are fine on their own
+// (the credentials come from the environment or another tool).
+func (p *Profile) HasCredentialSettings() bool {
 	for _, k := range []string{KeyRoleARN, KeySourceProfile, KeyCredentialSource, KeyAccessKeyID, KeySecretAccessKey,
 		KeySessionToken, KeyCredentialProcess, KeyWebIdentityTokenFile, KeySSOSession, KeySSOStartURL} {
 		if _, ok := p.Get(k); ok {
@@ -67,7 +68,7 @@ func hasCredentialSettings(p *Profile) bool {
 
 func (d *doctor) profile(p *Profile, usedAsSource bool) {
 	c := d.c
-	if !hasCredentialSettings(p) {
+	if !p.HasCredentialSettings() {
 		// Fine on its own; as a source the dependent profile reports it.
 		d.values(p)
 		return

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+func (a *app) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List profiles: account, role, region, MFA and source chain (role profiles first)",
+		Long: `List every profile of the config and credentials files: role profiles first,
+then the others, each group in file order. Columns: name, account, role,
+region, MFA mode (session: one code on the source then every role; direct: the
+code goes on AssumeRole), and the chain from the profile to its credentials.`,
+		Example: "  switcher list\n  switcher list --json | jq -r '.[].name'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			rows := listRows(cfg)
+			if asJSON {
+				return writeDataJSON(a.stdout, rows)
+			}
+			return writeListTable(a.stdout, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// listRow is one profile as `list --json` prints it.
+type listRow struct {
+	Name          string   `json:"name"`
+	RoleARN       string   `json:"role_arn"`
+	Account       string   `json:"account"`
+	Role          string   `json:"role"`
+	SourceProfile string   `json:"source_profile"`
+	Chain         []string `json:"chain"`
+	Region        string   `json:"region"`
+	MFASerial     string   `json:"mfa_serial"`
+	MFA           string   `json:"mfa"`
+	Source        string   `json:"source"`
+	Pos           string   `json:"pos"`
+	Error         string   `json:"error,omitempty"`
+
+	short string // the error without position and fix, for the table
+}
+
+// shortError is the problem alone, for a table cell: `switcher doctor` or
+// `switcher plan` give the position and the fix.
+func shortError(err error) string {
+	var (
+		ce  *profiles.ConfigError
+		cyc *profiles.CycleError
+	)
+	switch {
+	case errors.As(err, &ce):
+		return ce.Msg
+	case errors.As(err, &cyc):
+		return "source_profile cycle: " + strings.Join(cyc.Names, " -> ")
+	}
+	return err.Error()
+}
+
+// listRows resolves every profile: role profiles first, then the others,
+// each group in file order.
+func listRows(cfg *profiles.Config) []listRow {
+	all := cfg.Profiles()
+	rows := make([]listRow, 0, len(all))
+	for _, roles := range []bool{true, false} {
+		for _, p := range all {
+			if p.IsRole() == roles {
+				rows = append(rows, listRowFor(cfg, p))
+			}
+		}
+	}
+	return rows
+}
+
+func listRowFor(cfg *profiles.Config, p *profiles.Profile) listRow {
+	r := listRow{
+		Name:          p.Name,
+		RoleARN:       p.Value(profiles.KeyRoleARN),
+		SourceProfile: p.Value(profiles.KeySourceProfile),
+		Region:        p.Value(profiles.KeyRegion),
+		MFASerial:     p.Value(profiles.KeyMFASerial),
+		Chain:         []string{p.Name},
+		MFA:           profiles.MFANone.String(),
+		Pos:           p.Pos.String(),
+	}
+	if r.RoleARN != "" {
+		r.Account = profiles.AccountFromARN(r.RoleARN)
+		r.Role = profiles.RoleNameFromARN(r.RoleARN)
+	} else if id := p.Value(profiles.KeySSOAccountID); id != "" {
+		r.Account, r.Role = id, p.Value(profiles.KeySSORoleName)
+	}
+	if !p.HasCredentialSettings() {
+		r.Source = "none"
+		return r
+	}
+	pl, err := cfg.Plan(p.Name, profiles.PlanOptions{})
+	if err != nil {
+		r.Error = err.Error()
+		r.short = shortError(err)
+		return r
+	}
+	ch := pl.Chain
+	r.Chain = ch.Names
+	r.Source = ch.Source.Kind.String()
+	if ch.Region.Value != "" {
+		r.Region = ch.Region.Value
+	}
+	r.MFA = pl.MFA.String()
+	if r.MFASerial == "" {
+		r.MFASerial = pl.MFASerial.Value
+	}
+	return r
+}
+
+func writeListTable(w io.Writer, rows []listRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tCHAIN")
+	for _, r := range rows {
+		chain := strings.Join(r.Chain, " <- ")
+		switch {
+		case r.Error != "":
+			chain = "error: " + r.short + " (switcher doctor)"
+		case r.Source == "none":
+			chain += " (no credentials)"
+		default:
+			chain += " (" + r.Source + ")"
+		}
+		mfa := r.MFA
+		if mfa == profiles.MFANone.String() {
+			mfa = ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa), chain)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// writeDataJSON prints v as indented JSON with a final newline.
+func writeDataJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
