@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"time"
@@ -93,7 +94,7 @@ func (c *Cache) dir() (string, error) {
 		return "", fmt.Errorf("cache: %s is not a directory", c.Dir)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(c.Dir, 0o700); err != nil {
+		if err := os.Chmod(c.Dir, 0o700); err != nil { //nolint:gosec // a directory needs x; 0700 is owner-only
 			return "", fmt.Errorf("cache: %s has mode %04o: %w (run: chmod 700 %s): %w",
 				c.Dir, fi.Mode().Perm(), ErrCacheDirUnsafe, c.Dir, err)
 		}
@@ -132,6 +133,10 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 // when there is no entry, and also when the entry is corrupt or does not
 // fit v: that entry is removed, so the caller recomputes it.
 func (c *Cache) Get(key string, v any) (bool, error) {
+	if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		// Checked first: Unmarshal's error would look like a corrupt entry.
+		return false, fmt.Errorf("cache: Get needs a non-nil pointer, not %T", v)
+	}
 	path, err := c.path(key, ".json")
 	if err != nil {
 		return false, err

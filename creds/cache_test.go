@@ -83,6 +83,15 @@ func TestCachePutGet(t *testing.T) {
 	if err := c.Delete("k"); err != nil {
 		t.Errorf("Delete of a missing entry: %v", err)
 	}
+	if err := c.Put("k", want); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get("k", got); err == nil {
+		t.Error("Get into a non-pointer succeeded")
+	}
+	if ok, err := c.Get("k", &got); !ok || err != nil {
+		t.Errorf("entry lost after a Get into a non-pointer: %v, %v", ok, err)
+	}
 }
 
 func TestCacheModes(t *testing.T) {
@@ -208,9 +217,12 @@ func TestCacheConcurrentPutGet(t *testing.T) {
 				}
 				var got cacheEntry
 				ok, err := c.Get("shared", &got)
-				if err != nil || !ok {
-					errs <- fmt.Errorf("Get = %v, %v during concurrent puts", ok, err)
-				} else if len(got.Chain) != 3 || len(got.Chain[2]) != 4096 {
+				switch {
+				case err != nil:
+					errs <- fmt.Errorf("get during concurrent puts: %w", err)
+				case !ok:
+					errs <- errors.New("entry missing during concurrent puts")
+				case len(got.Chain) != 3 || len(got.Chain[2]) != 4096:
 					errs <- fmt.Errorf("torn read: %d parts", len(got.Chain))
 				}
 			}
@@ -307,7 +319,7 @@ func TestCacheLockHelperProcess(t *testing.T) {
 
 func helperProcess(t *testing.T, dir, mode string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCacheLockHelperProcess$")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestCacheLockHelperProcess$")
 	cmd.Env = append(os.Environ(), "SWITCHER_LOCK_HELPER="+mode, "SWITCHER_LOCK_DIR="+dir)
 	cmd.Stderr = os.Stderr
 	return cmd

@@ -332,10 +332,16 @@ func validateSectionCreds(c Credentials, region string) error {
 			return fmt.Errorf("%s contains white space or a control character", kv[0])
 		}
 	}
-	for _, r := range region {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return fmt.Errorf("region %q: only letters, digits, '-', '_' and '.'", region)
-		}
+	if strings.IndexFunc(region, notRegionRune) >= 0 {
+		return fmt.Errorf("region %q: only letters, digits, '-', '_' and '.'", region)
 	}
 	return nil
+}
+
+func notRegionRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		return false
+	}
+	return true
 }

@@ -159,7 +159,7 @@ func TestCredentialsFileReadByAWSCLI(t *testing.T) {
 		"aws_session_token":     c.SessionToken,
 	} {
 		t.Run(key, func(t *testing.T) {
-			cmd := exec.Command(aws, "configure", "get", key, "--profile", "prod")
+			cmd := exec.CommandContext(t.Context(), aws, "configure", "get", key, "--profile", "prod")
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 				"AWS_SHARED_CREDENTIALS_FILE=" + path, "AWS_CONFIG_FILE=" + filepath.Join(dir, "config")}
 			out, err := cmd.CombinedOutput()

@@ -42,6 +42,8 @@ var ErrUnrepresentable = errors.New("value cannot be represented safely")
 var ErrCannotUnset = errors.New("format cannot unset variables")
 
 // Environment variables written by WriteExports and removed by WriteUnset.
+//
+//nolint:gosec // names of variables, not credentials
 const (
 	EnvAccessKeyID          = "AWS_ACCESS_KEY_ID"
 	EnvSecretAccessKey      = "AWS_SECRET_ACCESS_KEY"
@@ -347,7 +349,7 @@ func WriteCredentialProcess(w io.Writer, c Credentials) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(out); err != nil { //nolint:gosec // printing the secret is this function's job
 		return fmt.Errorf("credential-process: %w", err)
 	}
 	_, err := w.Write(b.Bytes())

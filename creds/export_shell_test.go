@@ -53,7 +53,7 @@ func evalInShell(t *testing.T, sc shellCase, out []byte, env map[string]string) 
 	if err := os.WriteFile(filepath.Join(dir, "exports"), out, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(path, "-c", sc.script)
+	cmd := exec.CommandContext(t.Context(), path, "-c", sc.script)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
 	for k, v := range env {
@@ -156,6 +156,21 @@ func TestExportEvaluatedInRealShells(t *testing.T) {
 				EnvRegion:          `''\'`,
 				EnvDefaultRegion:   `''\'`,
 				EnvSwitcherProfile: `'`,
+			},
+		},
+		{
+			name: "invalid utf-8",
+			s: &Session{
+				Profile:     "a\xff\xfeb",
+				Region:      "\xc3(",
+				Credentials: Credentials{AccessKeyID: "\x80", SecretAccessKey: "'\xff'"},
+			},
+			want: map[string]string{
+				EnvAccessKeyID:     "\x80",
+				EnvSecretAccessKey: "'\xff'",
+				EnvRegion:          "\xc3(",
+				EnvDefaultRegion:   "\xc3(",
+				EnvSwitcherProfile: "a\xff\xfeb",
 			},
 		},
 		{
