@@ -2,6 +2,7 @@ package creds
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -475,6 +476,7 @@ func (r *run) execute(ctx context.Context) (*Session, error) {
 		}
 	}
 	s := &Session{Profile: r.profile, Region: r.res.Region}
+	allCached := len(r.plan.Steps) > 0
 	for i, st := range r.plan.Steps {
 		r.event(StepEvent{Index: i, Step: st})
 		var (
@@ -506,6 +508,7 @@ func (r *run) execute(ctx context.Context) (*Session, error) {
 		default:
 			err = fmt.Errorf("profile %s: unknown step %s", r.profile, st.Kind)
 		}
+		allCached = allCached && cached
 		r.event(StepEvent{Index: i, Step: st, Done: true, Cached: cached, Err: err})
 		if err != nil {
 			return nil, err
@@ -516,6 +519,7 @@ func (r *run) execute(ctx context.Context) (*Session, error) {
 		return nil, fmt.Errorf("profile %s: no credentials", r.profile)
 	}
 	s.Credentials = *cur
+	s.FromCache = allCached
 	if n := len(chain.Hops); n > 0 {
 		s.RoleARN = chain.Hops[n-1].RoleARN.Value
 	}
@@ -861,4 +865,25 @@ func (e *Engine) CallerIdentity(ctx context.Context, c Credentials, region strin
 		return Identity{}, cerr
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
+}
+
+// CacheExpired returns the test `switcher clean` passes to Cache.Clean: an
+// entry the engine wrote (role session, MFA session, used-code record) is
+// expired once its expiry is at or before now. Entries with no expiry are
+// kept.
+func CacheExpired(now time.Time) func(raw []byte) bool {
+	return func(raw []byte) bool {
+		var entry struct {
+			Expiration  time.Time
+			Credentials *struct{ Expiration time.Time }
+		}
+		if json.Unmarshal(raw, &entry) != nil {
+			return true
+		}
+		exp := entry.Expiration
+		if entry.Credentials != nil && !entry.Credentials.Expiration.IsZero() {
+			exp = entry.Credentials.Expiration
+		}
+		return !exp.IsZero() && !exp.After(now)
+	}
 }

@@ -694,3 +694,64 @@ func TestCallerIdentity(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }
+
+func TestCacheExpired(t *testing.T) {
+	fe := newFakeEngine(t, nil, true)
+	if _, err := fe.eng.Assume(context.Background(), "long", Options{MFACode: "515151", DurationSeconds: 1800}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(now time.Time) int {
+		t.Helper()
+		n, err := (&Cache{Dir: fe.eng.Cache.Dir}).Clean(false, CacheExpired(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Entries: role session (30m), MFA session (12h), used code (15m).
+	now := fe.clock.Now()
+	steps := []struct {
+		at   time.Duration
+		want int
+	}{{time.Minute, 0}, {16 * time.Minute, 1}, {31 * time.Minute, 1}, {11 * time.Hour, 0}, {13 * time.Hour, 1}}
+	for _, s := range steps {
+		if got := count(now.Add(s.at)); got != s.want {
+			t.Errorf("Clean at +%s removed %d, want %d", s.at, got, s.want)
+		}
+	}
+	if fn := CacheExpired(now); !fn([]byte("not json")) || fn([]byte(`{"Other":1}`)) {
+		t.Error("CacheExpired: corrupt entries must go, entries without expiry stay")
+	}
+}
+
+func TestAssumeWithoutRole(t *testing.T) {
+	tests := []struct {
+		name    string
+		profile string
+		opt     Options
+		ops     []string
+		key     string
+	}{
+		{"static keys are the session", "nomfa", Options{}, nil, "AKIAFAKENOMFA0005678"},
+		{"static keys with mfa_serial: an mfa session", "dev", Options{MFACode: "525252"}, []string{"GetSessionToken"}, "ASIAFAKEGET01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fe := newFakeEngine(t, nil, true)
+			s, err := fe.eng.Assume(context.Background(), tt.profile, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ops []string
+			for _, c := range fe.sts.Calls() {
+				ops = append(ops, c.Op)
+			}
+			if diff := cmp.Diff(tt.ops, ops); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if s.AccessKeyID != tt.key || s.RoleARN != "" {
+				t.Errorf("session = %+v", s)
+			}
+		})
+	}
+}

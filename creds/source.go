@@ -151,7 +151,8 @@ func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.Credenti
 
 // ssoProvider reads the SSO settings (legacy sso_start_url in the profile,
 // or an [sso-session NAME] section) and uses the SDK's cached-token
-// provider: `aws sso login` must have run.
+// provider: `aws sso login` must have run. The token is read from
+// ~/.aws/sso/cache as the SDK finds it (its own home directory lookup).
 func (e *Engine) ssoProvider(prof *profiles.Profile) (aws.CredentialsProvider, error) {
 	if prof == nil {
 		return nil, fmt.Errorf("sso profile not found")
@@ -178,13 +179,24 @@ func (e *Engine) ssoProvider(prof *profiles.Profile) (aws.CredentialsProvider, e
 	if e.HTTPClient != nil {
 		httpClient = e.HTTPClient
 	}
-	ssoClient := sso.New(sso.Options{Region: region, HTTPClient: httpClient})
+	// Service endpoints as the SDK reads them (AWS_ENDPOINT_URL_<SERVICE>,
+	// then AWS_ENDPOINT_URL); the STS endpoint settings do not apply.
+	getenv := e.getenv()
+	endpoint := func(service string) *string {
+		for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+			if v := getenv(k); v != "" {
+				return aws.String(v)
+			}
+		}
+		return nil
+	}
+	ssoClient := sso.New(sso.Options{Region: region, HTTPClient: httpClient, BaseEndpoint: endpoint("SSO")})
 	if sessionName != "" {
 		tokenPath, err := ssocreds.StandardCachedTokenFilepath(sessionName)
 		if err != nil {
 			return nil, err
 		}
-		oidc := ssooidc.New(ssooidc.Options{Region: region, HTTPClient: httpClient})
+		oidc := ssooidc.New(ssooidc.Options{Region: region, HTTPClient: httpClient, BaseEndpoint: endpoint("SSO_OIDC")})
 		return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL, func(o *ssocreds.Options) {
 			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, tokenPath)
 		})), nil

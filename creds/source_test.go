@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -161,6 +162,80 @@ source_profile = web
 			}
 			if s.AssumedRoleARN == "" || s.AccountID == "" {
 				t.Errorf("session = %+v", s)
+			}
+		})
+	}
+}
+
+// TestSSOSource runs the SDK's SSO provider against a fake portal, with a
+// cached token as `aws sso login` leaves it, for both config styles.
+func TestSSOSource(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home) // the SDK finds ~/.aws/sso/cache itself
+	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeToken := func(key string) {
+		t.Helper()
+		path, err := ssocreds.StandardCachedTokenFilepath(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := `{"accessToken":"fake-sso-access-token","expiresAt":"` + exp.Format(time.RFC3339) + `","region":"eu-west-1","startUrl":"https://fake.awsapps.com/start"}`
+		if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeToken("corp")
+	writeToken("https://fake.awsapps.com/start")
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/federation/credentials" || r.Header.Get("X-Amz-Sso_bearer_token") != "fake-sso-access-token" ||
+			r.URL.Query().Get("account_id") != "111111111111" || r.URL.Query().Get("role_name") != "Dev" {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"message":"bad request"}`))
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"roleCredentials": map[string]any{
+			"accessKeyId": "ASIAFAKESSO000004444", "secretAccessKey": "fakeSSOSecret", "sessionToken": "fakeSSOToken",
+			"expiration": exp.UnixMilli()}})
+	}))
+	t.Cleanup(portal.Close)
+	config := `[profile new]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Dev
+
+[sso-session corp]
+sso_start_url = https://fake.awsapps.com/start
+sso_region = eu-west-1
+
+[profile legacy]
+sso_start_url = https://fake.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 111111111111
+sso_role_name = Dev
+
+[profile new-role]
+role_arn = arn:aws:iam::222222222222:role/ops
+source_profile = new
+
+[profile legacy-role]
+role_arn = arn:aws:iam::222222222222:role/ops
+source_profile = legacy
+`
+	for _, profile := range []string{"new-role", "legacy-role"} {
+		t.Run(profile, func(t *testing.T) {
+			fe := newFakeEngine(t, map[string]string{"USER": "u", "AWS_ENDPOINT_URL_SSO": portal.URL}, false)
+			fe.eng.Config = loadTestConfig(t, config, "")
+			if _, err := fe.eng.Assume(context.Background(), profile, Options{}); err != nil {
+				t.Fatalf("Assume: %v", err)
+			}
+			want := []fakeCall{{Op: "AssumeRole", Signer: "ASIAFAKESSO000004444", Region: "us-east-1",
+				RoleARN: "arn:aws:iam::222222222222:role/ops", SessionName: "switcher-u-1795348800", Duration: 3600}}
+			if diff := cmp.Diff(want, fe.sts.Calls()); diff != "" {
+				t.Errorf("STS calls (-want +got):\n%s", diff)
 			}
 		})
 	}
