@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"gopkg.in/ini.v1"
 )
 
 // genFiles builds a config with n profiles: one in ten is a source with
@@ -111,6 +113,28 @@ func BenchmarkDoctor(b *testing.B) {
 			if f.Severity == SeverityError {
 				b.Fatalf("%s: %s", f.Pos, f.Message)
 			}
+		}
+	}
+}
+
+// BenchmarkLoadPartINI and BenchmarkLoadPartIndex split BenchmarkLoad/10000
+// into ini.v1's parse and the line index.
+func BenchmarkLoadPartINI(b *testing.B) {
+	config, _ := genFiles(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ini.LoadSources(loadOptions(), config); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoadPartIndex(b *testing.B) {
+	config, _ := genFiles(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := indexLines("c", config); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

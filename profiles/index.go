@@ -19,7 +19,8 @@ import (
 // (ini.v1's key order).
 type idxKey struct {
 	name   string // lower-cased, as ini.v1 stores it
-	lines  []int  // every line that set it; the last one wins
+	line   int    // the first line that set it
+	dups   []int  // later lines that set it again (the last one wins)
 	nested []int  // lines of nested values, in ini.v1's NestedValues order
 }
 
@@ -57,10 +58,13 @@ func (s *idxSection) find(name string) int {
 
 func (s *idxSection) add(name string, line int) int {
 	if i := s.find(name); i >= 0 {
-		s.keys[i].lines = append(s.keys[i].lines, line)
+		s.keys[i].dups = append(s.keys[i].dups, line)
 		return i
 	}
-	s.keys = append(s.keys, idxKey{name: name, lines: []int{line}})
+	if s.keys == nil {
+		s.keys = make([]idxKey, 0, 8)
+	}
+	s.keys = append(s.keys, idxKey{name: name, line: line})
 	i := len(s.keys) - 1
 	if s.byName != nil {
 		s.byName[name] = i
@@ -156,7 +160,6 @@ func indexLines(file string, data []byte) (*lineIndex, error) {
 			name = "#" + strconv.Itoa(autoIncr)
 			autoIncr++
 		}
-		name = strings.ToLower(name)
 		empty, consumed, ok := valueShape(line[off:], rest)
 		if !ok {
 			return nil, bad(lineNo, "quoted value is never closed")
@@ -178,48 +181,81 @@ func indexLines(file string, data []byte) (*lineIndex, error) {
 
 // keyName mirrors ini.v1's readKeyName with the delimiters "=:". It returns
 // the key name, the offset just past the delimiter, or a problem.
-func keyName(b []byte) (string, int, string) {
-	line := string(b)
-	var q string
+func keyName(line []byte) (string, int, string) {
+	var q []byte
 	switch line[0] {
 	case '"':
-		if len(line) > 6 && line[:3] == `"""` {
-			q = `"""`
+		if len(line) > 6 && string(line[:3]) == `"""` {
+			q = []byte(`"""`)
 		} else {
-			q = `"`
+			q = []byte(`"`)
 		}
 	case '`':
-		q = "`"
+		q = []byte("`")
 	}
-	if q != "" {
+	if q != nil {
 		start := len(q)
-		pos := strings.Index(line[start:], q)
+		pos := bytes.Index(line[start:], q)
 		if pos < 0 {
 			return "", 0, "key name quote is never closed"
 		}
 		pos += start
-		i := strings.IndexAny(line[pos+start:], "=:")
+		i := bytes.IndexAny(line[pos+start:], "=:")
 		if i < 0 {
 			return "", 0, "line is neither a [section], a key = value setting nor a comment"
 		}
-		name := strings.TrimSpace(line[start:pos])
-		if name == "" {
+		name := bytes.TrimSpace(line[start:pos])
+		if len(name) == 0 {
 			return "", 0, "setting has an empty key name"
 		}
-		return name, pos + i + start + 1, ""
+		return lowerString(name), pos + i + start + 1, ""
 	}
-	end := strings.IndexAny(line, "=:")
+	end := bytes.IndexAny(line, "=:")
 	if end < 0 {
 		return "", 0, "line is neither a [section], a key = value setting nor a comment"
 	}
-	if end == 0 {
+	name := bytes.TrimSpace(line[:end])
+	if len(name) == 0 {
 		return "", 0, "setting has an empty key name"
 	}
-	name := strings.TrimSpace(line[:end])
-	if name == "" {
-		return "", 0, "setting has an empty key name"
+	return lowerString(name), end + 1, ""
+}
+
+// lowerString is strings.ToLower(string(b)), without allocating for the
+// keys switcher knows.
+func lowerString(b []byte) string {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(string(b))
+		}
 	}
-	return name, end + 1, ""
+	switch string(b) { // no allocation: the compiler compares the bytes
+	case KeyRoleARN:
+		return KeyRoleARN
+	case KeySourceProfile:
+		return KeySourceProfile
+	case KeyRegion:
+		return KeyRegion
+	case KeyMFASerial:
+		return KeyMFASerial
+	case KeyRoleSessionName:
+		return KeyRoleSessionName
+	case KeyDurationSeconds:
+		return KeyDurationSeconds
+	case KeyAccessKeyID:
+		return KeyAccessKeyID
+	case KeySecretAccessKey:
+		return KeySecretAccessKey
+	case KeySessionToken:
+		return KeySessionToken
+	case KeyExternalID:
+		return KeyExternalID
+	case KeyCredentialSource:
+		return KeyCredentialSource
+	case "output":
+		return "output"
+	}
+	return string(b)
 }
 
 // valueShape mirrors ini.v1's readValue for our options: it says whether the

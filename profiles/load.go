@@ -97,7 +97,7 @@ type entry struct {
 type keyValue struct {
 	name   string
 	val    Value
-	lines  []int // every line that set it in this section
+	lines  []int // every line that set it in this section, when more than one
 	nested []nestedValue
 }
 
@@ -260,8 +260,13 @@ func classifyConfigSection(header string) (sectionKind, string) {
 		prefix string
 		kind   sectionKind
 	}{{"profile", sectionProfile}, {"sso-session", sectionSSO}, {"services", sectionServices}} {
-		if !strings.HasPrefix(header, k.prefix) {
+		rest, ok := strings.CutPrefix(header, k.prefix)
+		if !ok {
 			continue
+		}
+		// Fast path for the common "profile NAME".
+		if len(rest) > 1 && rest[0] == ' ' && rest[1] != ' ' && !strings.ContainsAny(rest[1:], " \t\r\n\"'") {
+			return k.kind, rest[1:]
 		}
 		parts, ok := shellSplit(header)
 		if ok && len(parts) == 2 && parts[0] == k.prefix && parts[1] != "" {
@@ -346,17 +351,21 @@ func parseFile(path string, data []byte) ([]entry, error) {
 		for j, k := range keys {
 			kv := &e.keys[j]
 			kv.name = k.Name()
-			kv.lines = []int{ix.line}
 			var ik *idxKey
 			if j < len(ix.keys) && ix.keys[j].name == kv.name {
 				ik = &ix.keys[j]
 			} else if n := ix.find(kv.name); n >= 0 {
 				ik = &ix.keys[n]
 			}
+			line := ix.line
 			if ik != nil {
-				kv.lines = ik.lines
+				line = ik.line
+				if n := len(ik.dups); n > 0 {
+					kv.lines = append([]int{ik.line}, ik.dups...)
+					line = ik.dups[n-1]
+				}
 			}
-			kv.val = Value{Value: strings.TrimSpace(k.Value()), Pos: Pos{File: path, Line: kv.lines[len(kv.lines)-1]}}
+			kv.val = Value{Value: strings.TrimSpace(k.Value()), Pos: Pos{File: path, Line: line}}
 			nv := k.NestedValues()
 			if len(nv) == 0 {
 				continue
