@@ -408,7 +408,8 @@ func (e *Engine) Assume(ctx context.Context, profile string, opt Options) (*Sess
 	if err != nil {
 		return nil, err
 	}
-	e.debugf("assume %s: %d step(s), mfa %s, sts endpoint %s, region %s", profile, len(r.plan.Steps), r.plan.MFA, endpointDesc(r.res.Endpoint), r.res.STSRegion)
+	e.debugf("assume %s: %d step(s), mfa %s, sts endpoint %s (%s), region %s (%s)", profile, len(r.plan.Steps), r.plan.MFA,
+		endpointDesc(r.res.Endpoint), orWord(r.res.EndpointFrom, "SDK default"), r.res.STSRegion, orWord(r.res.RegionFrom, "default for STS"))
 	if !opt.ForceRefresh {
 		if s, ok := r.cachedRole(); ok {
 			e.debugf("cache hit: session of %s, %s left", profile, s.TimeLeft(e.now()).Round(time.Second))
@@ -613,8 +614,12 @@ func (r *run) assumeRole(ctx context.Context, i int, st profiles.Step, signer *C
 		in.SerialNumber = aws.String(st.MFASerial)
 		in.TokenCode = aws.String(code)
 	}
-	r.e.debugf("step %d AssumeRole: profile %s, role %s, session name %s, signed by %s, duration asked %d, mfa %t, endpoint %s",
-		i+1, st.Profile, h.RoleARN.Value, r.sessionNames[st.Hop], st.SignedBy, secs, code != "", endpointDesc(r.res.Endpoint))
+	capped := ""
+	if st.Capped {
+		capped = fmt.Sprintf(" (capped from %d: role chaining)", st.RequestedSeconds)
+	}
+	r.e.debugf("step %d AssumeRole: profile %s, role %s, session name %s, signed by %s, duration asked %d%s, mfa %t, endpoint %s",
+		i+1, st.Profile, h.RoleARN.Value, r.sessionNames[st.Hop], st.SignedBy, secs, capped, code != "", endpointDesc(r.res.Endpoint))
 	client := r.e.client(ClientOptions{Region: r.res.STSRegion, Endpoint: r.res.Endpoint, Credentials: signer})
 	cctx, cancel := r.callCtx(ctx)
 	defer cancel()
@@ -886,4 +891,11 @@ func CacheExpired(now time.Time) func(raw []byte) bool {
 		}
 		return !exp.IsZero() && !exp.After(now)
 	}
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
 }
