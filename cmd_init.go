@@ -104,6 +104,7 @@ function __NAME__ --description 'switch this shell to an AWS profile with switch
     end
     or return
     string join \n -- $__switcher_out | source
+    return 0 # set -e of an unset variable leaves a status of 4
 end
 `
 

@@ -60,14 +60,15 @@ func TestInitUsage(t *testing.T) {
 }
 
 // fakeSwitcher is a `switcher` for PATH that records its arguments and
-// $SHELL in the statements it prints (fish syntax when asked for fish),
+// $SHELL in the statements it prints (fish syntax when asked for fish,
+// ending with a removal that fails in fish as the real exports' can),
 // and fails when an argument is "fail" after printing statements that must
 // not be evaluated.
 const fakeSwitcher = `#!/bin/sh
 case " $* " in *" fail "*) echo "SW_ARGS=partial; set SW_ARGS partial"; exit 3 ;; esac
 case " $* $SHELL " in
-  *" fish "*) echo "set -gx SW_ARGS '$*'; set -gx SW_SHELL '$SHELL'" ;;
-  *) echo "export SW_ARGS='$*' SW_SHELL='$SHELL'" ;;
+  *" fish "*) echo "set -gx SW_ARGS '$*'; set -gx SW_SHELL '$SHELL'; set -e SW_NOT_SET" ;;
+  *) echo "export SW_ARGS='$*' SW_SHELL='$SHELL'; unset SW_NOT_SET" ;;
 esac
 `
 
@@ -80,29 +81,30 @@ func TestInitInRealShells(t *testing.T) {
 	}
 	type use struct{ call, want string }
 	uses := []use{
-		{call: "sw prod", want: "export --format sh prod|/bin/false"},
-		{call: "sw prod --duration 2h", want: "export --format sh prod --duration 2h|/bin/false"},
-		{call: "sw -u", want: "export --unset --format sh|/bin/false"},
-		{call: "sw", want: "|sh"},
-		{call: "sw fail", want: "unchanged|"},
+		{call: "sw prod", want: "export --format sh prod|/bin/false|0"},
+		{call: "sw prod --duration 2h", want: "export --format sh prod --duration 2h|/bin/false|0"},
+		{call: "sw -u", want: "export --unset --format sh|/bin/false|0"},
+		{call: "sw", want: "|sh|0"},
+		{call: "sw fail", want: "unchanged||3"},
 	}
 	fishUses := []use{
-		{call: "sw prod", want: "export --format fish prod|/bin/false"},
-		{call: "sw prod --duration 2h", want: "export --format fish prod --duration 2h|/bin/false"},
-		{call: "sw -u", want: "export --unset --format fish|/bin/false"},
-		{call: "sw", want: "|fish"},
-		{call: "sw fail", want: "unchanged|"},
+		{call: "sw prod", want: "export --format fish prod|/bin/false|0"},
+		{call: "sw prod --duration 2h", want: "export --format fish prod --duration 2h|/bin/false|0"},
+		{call: "sw -u", want: "export --unset --format fish|/bin/false|0"},
+		{call: "sw", want: "|fish|0"},
+		{call: "sw fail", want: "unchanged||3"},
 	}
 	tests := []struct {
 		shell string
 		load  string // how the init output is loaded
 		set   string // initial state
+		st    string // saves the status of the call in $st
 		print string
 		uses  []use
 	}{
-		{shell: "bash", load: `eval "$(cat "$1")"`, set: "SW_ARGS=unchanged; SW_SHELL=", print: `echo "$SW_ARGS|$SW_SHELL"`, uses: uses},
-		{shell: "zsh", load: `eval "$(cat "$1")"`, set: "SW_ARGS=unchanged; SW_SHELL=", print: `echo "$SW_ARGS|$SW_SHELL"`, uses: uses},
-		{shell: "fish", load: `source $argv[1]`, set: "set -g SW_ARGS unchanged; set -g SW_SHELL ''", print: `echo "$SW_ARGS|$SW_SHELL"`, uses: fishUses},
+		{shell: "bash", load: `eval "$(cat "$1")"`, set: "SW_ARGS=unchanged; SW_SHELL=", st: "st=$?", print: `echo "$SW_ARGS|$SW_SHELL|$st"`, uses: uses},
+		{shell: "zsh", load: `eval "$(cat "$1")"`, set: "SW_ARGS=unchanged; SW_SHELL=", st: "st=$?", print: `echo "$SW_ARGS|$SW_SHELL|$st"`, uses: uses},
+		{shell: "fish", load: `source $argv[1]`, set: "set -g SW_ARGS unchanged; set -g SW_SHELL ''", st: "set st $status", print: `echo "$SW_ARGS|$SW_SHELL|$st"`, uses: fishUses},
 	}
 	for _, tt := range tests {
 		shellPath, err := exec.LookPath(tt.shell)
@@ -119,7 +121,7 @@ func TestInitInRealShells(t *testing.T) {
 		}
 		for _, u := range tt.uses {
 			t.Run(tt.shell+"/"+u.call, func(t *testing.T) {
-				code := tt.load + "\n" + tt.set + "\n" + u.call + "\n" + tt.print
+				code := tt.load + "\n" + tt.set + "\n" + u.call + "; " + tt.st + "\n" + tt.print
 				cmd := exec.Command(shellPath, "-c", code, "sh", script)
 				if tt.shell == "fish" {
 					cmd = exec.Command(shellPath, "--no-config", "-c", code, script)
