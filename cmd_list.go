@@ -30,6 +30,7 @@ code goes on AssumeRole), and the chain from the profile to its credentials.`,
 				return err
 			}
 			rows := listRows(cfg)
+			a.addCachedLeft(rows, cfg)
 			if asJSON {
 				return writeDataJSON(a.stdout, rows)
 			}
@@ -53,7 +54,9 @@ type listRow struct {
 	MFA           string   `json:"mfa"`
 	Source        string   `json:"source"`
 	Pos           string   `json:"pos"`
-	Error         string   `json:"error,omitempty"`
+	// CachedLeftSeconds is the time left on a cached session; 0 when none.
+	CachedLeftSeconds int    `json:"cached_left_seconds"`
+	Error             string `json:"error,omitempty"`
 
 	short string // the error without position and fix, for the table
 }
@@ -131,7 +134,7 @@ func listRowFor(cfg *profiles.Config, p *profiles.Profile) listRow {
 
 func writeListTable(w io.Writer, rows []listRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tCHAIN")
+	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tLEFT\tCHAIN")
 	for _, r := range rows {
 		chain := strings.Join(r.Chain, " <- ")
 		switch {
@@ -146,9 +149,44 @@ func writeListTable(w io.Writer, rows []listRow) error {
 		if mfa == profiles.MFANone.String() {
 			mfa = ""
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa), chain)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa),
+			listLeft(r.CachedLeftSeconds), chain)
 	}
 	return tw.Flush()
+}
+
+// addCachedLeft fills the time left on cached sessions (no STS call, no
+// lock). Without a usable cache (--no-cache, no cache dir) it leaves zeros.
+func (a *app) addCachedLeft(rows []listRow, cfg *profiles.Config) {
+	if a.noCache {
+		return
+	}
+	e, err := a.engine(cfg)
+	if err != nil {
+		a.debugf("list: no cached times: %v", err)
+		return
+	}
+	for i := range rows {
+		if rows[i].Error != "" || rows[i].Source == "none" {
+			continue
+		}
+		if left, ok := e.CachedTimeLeft(rows[i].Name); ok {
+			rows[i].CachedLeftSeconds = int(left.Seconds())
+		}
+	}
+}
+
+// listLeft formats seconds left as 1h02m, 42m or 30s; "-" for none.
+func listLeft(secs int) string {
+	switch {
+	case secs <= 0:
+		return "-"
+	case secs >= 3600:
+		return fmt.Sprintf("%dh%02dm", secs/3600, secs%3600/60)
+	case secs >= 60:
+		return fmt.Sprintf("%dm", secs/60)
+	}
+	return fmt.Sprintf("%ds", secs)
 }
 
 func orDash(s string) string {
