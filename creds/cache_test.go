@@ -521,3 +521,31 @@ func TestCacheLockSurvivesCleanOfItsFile(t *testing.T) {
 		t.Fatalf("second Lock = %v, want DeadlineExceeded", err)
 	}
 }
+
+// BenchmarkCacheGetHit is the cache's share of `credential-process` on a hit.
+func BenchmarkCacheGetHit(b *testing.B) {
+	c := &Cache{Dir: filepath.Join(b.TempDir(), "switcher")}
+	key := Key("prod", "arn:aws:iam::111111111111:role/admin")
+	in := cacheEntry{Credentials: Credentials{AccessKeyID: fakeKeyID, SecretAccessKey: fakeSecret, SessionToken: strings.Repeat("T", 800)}}
+	if err := c.Put(key, in); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var got cacheEntry
+		if ok, err := c.Get(key, &got); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkCacheLockUnlock is the cost of an uncontended per-chain lock.
+func BenchmarkCacheLockUnlock(b *testing.B) {
+	c := &Cache{Dir: filepath.Join(b.TempDir(), "switcher")}
+	for b.Loop() {
+		unlock, err := c.Lock(context.Background(), "k")
+		if err != nil {
+			b.Fatal(err)
+		}
+		unlock()
+	}
+}

@@ -92,10 +92,16 @@ func (f CredentialsFile) RemoveSection(name string) error {
 	if err := validateSectionName(name); err != nil {
 		return fmt.Errorf("credentials file %s: %w", f.Path, err)
 	}
+	notFound := fmt.Errorf("credentials file %s: [%s]: %w", f.Path, name, ErrSectionNotFound)
+	if target, err := resolveSymlinks(f.Path); err == nil {
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			return notFound // nothing to lock or create
+		}
+	}
 	return f.edit(func(lines []string, _ string) ([]string, error) {
 		spans := findSection(lines, name)
 		if len(spans) == 0 {
-			return nil, fmt.Errorf("credentials file %s: [%s]: %w", f.Path, name, ErrSectionNotFound)
+			return nil, notFound
 		}
 		return removeSpans(lines, spans, 0), nil
 	})

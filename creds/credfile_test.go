@@ -363,6 +363,11 @@ func TestCredentialsFileRemoveMissing(t *testing.T) {
 			if diff := cmp.Diff(string(before), string(after)); diff != "" {
 				t.Errorf("file changed (-want +got):\n%s", diff)
 			}
+			if tt.before == "" {
+				if diff := cmp.Diff([]string{}, dirNames(t, dir)); diff != "" {
+					t.Errorf("files created for nothing (-want +got):\n%s", diff)
+				}
+			}
 		})
 	}
 }
