@@ -78,11 +78,11 @@ func (d *doctor) profile(p *Profile, usedAsSource bool) {
 	} else if p.IsRole() {
 		pl, err := c.Plan(p.Name, PlanOptions{})
 		if err == nil {
+			// Findings about other hops repeat word for word from their
+			// own plans (add drops them) unless this chain changes them,
+			// e.g. a hop capped only when reached through an MFA session.
 			for _, f := range pl.Findings {
-				// The chain's other hops are reported from their own profile.
-				if f.Profile == p.Name || f.Key == KeyMFASerial || f.Key == KeyMFASessionDuration {
-					d.add(f)
-				}
+				d.add(f)
 			}
 		}
 	}

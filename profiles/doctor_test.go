@@ -78,7 +78,17 @@ func TestDoctorRules(t *testing.T) {
 			config: "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\ncredential_source = Ec2InstanceMetadata\nduration_seconds = 7200\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\nduration_seconds = 7200\n",
 			want: []string{
 				"config:4 warning duration_seconds: a asks for 7200s (2h) but this AssumeRole is signed by the EC2 instance role (credential_source of a, config:3), so AWS caps role chaining at 1h; switcher asks for 1h",
-				"config:8 warning duration_seconds: b asks for 7200s (2h) but this AssumeRole is signed by role session of a (hop 1), so AWS caps role chaining at 1h; switcher asks for 1h",
+				"config:8 warning duration_seconds: b asks for 7200s (2h) but this AssumeRole is signed by role session of a (hop 1, role_arn at config:2), so AWS caps role chaining at 1h; switcher asks for 1h",
+			},
+		},
+		{
+			// dev alone gets 2h with MFA on AssumeRole; through top it is
+			// signed by an MFA session and capped.
+			name:   "hop capped only through a longer chain",
+			config: "[profile k]\nmfa_serial = arn:aws:iam::123456789012:mfa/a\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = k\nduration_seconds = 7200\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = dev\n",
+			creds:  "[k]\naws_access_key_id = AKIAFAKE\naws_secret_access_key = x\n",
+			want: []string{
+				"config:6 warning duration_seconds: dev asks for 7200s (2h) but this AssumeRole is signed by MFA session of k (GetSessionToken with the keys at credentials:2), so AWS caps role chaining at 1h; switcher asks for 1h",
 			},
 		},
 		{

@@ -99,13 +99,14 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 			st.Kind = StepAssumeRoleWithWebIdentity
 			st.SignedBy = sourceWords(src)
 		case i == 0 && pl.MFA == MFASession:
-			st.SignedBy = fmt.Sprintf("MFA session of %s (GetSessionToken)", src.Profile)
+			st.SignedBy = fmt.Sprintf("MFA session of %s (GetSessionToken with the keys at %s)", src.Profile, src.Setting.Pos)
 			st.Chained = true
 		case i == 0:
 			st.SignedBy = sourceWords(src)
 			st.Chained = src.Temporary
 		default:
-			st.SignedBy = fmt.Sprintf("role session of %s (hop %d)", ch.Hops[i-1].Profile, i)
+			prev := ch.Hops[i-1]
+			st.SignedBy = fmt.Sprintf("role session of %s (hop %d, role_arn at %s)", prev.Profile, i, prev.RoleARN.Pos)
 			st.Chained = true
 		}
 

@@ -337,3 +337,49 @@ func TestSuggest(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveChainSettings(t *testing.T) {
+	config := `[profile src]
+region = us-east-1
+mfa_session_duration = 3600
+mfa_process = src-otp
+endpoint_url = http://src
+[profile mid]
+role_arn = arn:aws:iam::123456789012:role/mid
+source_profile = src
+mfa_session_duration = 7200
+services = local
+[profile top]
+role_arn = arn:aws:iam::123456789012:role/top
+source_profile = mid
+s3 =
+  max_concurrent_requests = 10
+[services local]
+sts =
+  endpoint_url = http://mid-sts
+`
+	creds := "[src]\naws_access_key_id = AKIAFAKE\naws_secret_access_key = x\n"
+	c := load(t, config, creds)
+	ch, err := c.Resolve("top")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []Value{ch.Region, ch.MFAProcess, ch.MFASessionDuration, ch.EndpointURL}
+	want := []Value{
+		val("us-east-1", "config", 2),       // the first region, target first: only src sets one
+		val("src-otp", "config", 4),         // likewise
+		val("3600", "config", 3),            // the source profile's wins over mid's
+		val("http://mid-sts", "config", 18), // mid's services section comes before src's endpoint_url
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	top, _ := c.Profile("top")
+	wantSub := map[string]map[string]Value{"s3": {"max_concurrent_requests": val("10", "config", 15)}}
+	if diff := cmp.Diff(wantSub, top.Sub); diff != "" {
+		t.Errorf("nested (-want +got):\n%s", diff)
+	}
+	if v, ok := top.Get("s3"); ok {
+		t.Errorf("s3 parent key reads as set: %+v", v)
+	}
+}
