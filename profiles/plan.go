@@ -156,6 +156,12 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 		}
 		pl.Steps = append(pl.Steps, st)
 	}
+	if pl.MFA == MFADirect && !slices.ContainsFunc(pl.Steps, func(s Step) bool { return s.MFASerial != "" }) {
+		// Only a web identity hop names a serial: it cannot take a code.
+		pl.finding(SeverityWarning, src.Profile, KeyMFASerial, pl.MFASerial.Pos,
+			"mfa_serial is ignored: AssumeRoleWithWebIdentity takes no MFA code", "remove mfa_serial from this profile")
+		pl.MFA, pl.MFASerial = MFANone, Value{}
+	}
 	pl.Findings = append(pl.Findings, hopFindings(ch.Hops)...)
 	c.sortFindings(pl.Findings)
 	return pl, nil

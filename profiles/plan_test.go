@@ -177,6 +177,20 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+func TestPlanWebIdentityIgnoresMFA(t *testing.T) {
+	c := load(t, "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\nmfa_serial = arn:aws:iam::123456789012:mfa/x\n", "")
+	pl, err := c.Plan("w", PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.MFA != MFANone || len(pl.Steps) != 1 || pl.Steps[0].MFASerial != "" {
+		t.Errorf("plan = %v, steps %+v; want no MFA", pl.MFA, pl.Steps)
+	}
+	if got := summary(pl.Findings); len(got) != 1 || got[0] != "config:4 warning mfa_serial: mfa_serial is ignored: AssumeRoleWithWebIdentity takes no MFA code" {
+		t.Errorf("findings = %q", got)
+	}
+}
+
 func TestPlanFindings(t *testing.T) {
 	config := `[profile bad]
 role_arn = arn:aws:iam::1234:role/x
