@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -33,8 +34,8 @@ const SafetyWindow = 5 * time.Minute
 //	s, err := eng.Assume(ctx, "prod", creds.Options{})
 type Engine struct {
 	Config     *profiles.Config
-	Cache      *Cache // nil: no caching
-	Now        func() time.Time
+	Cache      *Cache           // nil: no caching
+	Now        func() time.Time // required
 	Getenv     func(string) string
 	HTTPClient *http.Client // nil: NewHTTPClient()
 	// Prompt asks for MFA codes after the profile's mfa_process (which the
@@ -79,12 +80,8 @@ type Identity struct {
 	Account, ARN, UserID string
 }
 
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
+// now is the injected clock; newRun refuses an Engine without one.
+func (e *Engine) now() time.Time { return e.Now() }
 
 func (e *Engine) getenv() func(string) string {
 	if e.Getenv != nil {
@@ -161,7 +158,13 @@ type cacheKeys struct {
 	mfa  string // MFA-session entry and lock; "" when the plan has no GetSessionToken
 }
 
+// errNoClock: the Engine was built without Now.
+var errNoClock = errors.New("creds: Engine.Now is not set")
+
 func (e *Engine) newRun(profile string, opt Options) (*run, error) {
+	if e.Now == nil {
+		return nil, errNoClock
+	}
 	plan, err := e.plan(profile, opt)
 	if err != nil {
 		return nil, err
@@ -579,6 +582,14 @@ func (r *run) signedDuration(i int, st profiles.Step, signer *Credentials) int32
 		r.e.debugf("step %d %s: signing credentials are temporary, so AWS caps the session at 1 hour: asking %ds instead of %ds", i+1, st.Kind, profiles.ChainedMaxDuration, secs)
 		secs = profiles.ChainedMaxDuration
 	}
+	return seconds32(secs)
+}
+
+// seconds32 converts a validated duration (at most 129600 s) for the SDK.
+func seconds32(secs int) int32 {
+	if secs < 0 || secs > math.MaxInt32 {
+		return 0
+	}
 	return int32(secs)
 }
 
@@ -702,7 +713,7 @@ func (r *run) mfaSession(ctx context.Context, i int, st profiles.Step, source *C
 	}
 	secs, _ := r.stepDuration(st)
 	in := &sts.GetSessionTokenInput{
-		DurationSeconds: aws.Int32(int32(secs)),
+		DurationSeconds: aws.Int32(seconds32(secs)),
 		SerialNumber:    aws.String(st.MFASerial),
 		TokenCode:       aws.String(code),
 	}

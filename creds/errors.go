@@ -421,10 +421,3 @@ func endpointDesc(ep string) string {
 	}
 	return ep
 }
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}

@@ -146,11 +146,11 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return "", fmt.Errorf("%w: cannot open %s: %v", ErrNoMFAPrompt, path, err)
+		return "", fmt.Errorf("%w: cannot open %s: %w", ErrNoMFAPrompt, path, err)
 	}
 	defer f.Close()
 	if _, err := fmt.Fprintf(f, "MFA code for %s (%s): ", profile, serial); err != nil {
-		return "", fmt.Errorf("%w: cannot write to %s: %v", ErrNoMFAPrompt, path, err)
+		return "", fmt.Errorf("%w: cannot write to %s: %w", ErrNoMFAPrompt, path, err)
 	}
 	type result struct {
 		code string

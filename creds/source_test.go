@@ -17,6 +17,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+func encodeJSON(t *testing.T, w http.ResponseWriter, v any) {
+	t.Helper()
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		t.Error(err)
+	}
+}
+
 // fakeIMDS serves the instance metadata endpoints ec2rolecreds reads.
 func fakeIMDS(t *testing.T, exp time.Time) string {
 	t.Helper()
@@ -38,7 +45,7 @@ func fakeIMDS(t *testing.T, exp time.Time) string {
 		w.Write([]byte("instance-role"))
 	}))
 	mux.HandleFunc("GET /latest/meta-data/iam/security-credentials/instance-role", auth(func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"Code": "Success", "AccessKeyId": "ASIAFAKEEC2000001111",
+		encodeJSON(t, w, map[string]any{"Code": "Success", "AccessKeyId": "ASIAFAKEEC2000001111",
 			"SecretAccessKey": "fakeEC2Secret", "Token": "fakeEC2Token", "Expiration": exp.Format(time.RFC3339)})
 	}))
 	srv := httptest.NewServer(mux)
@@ -52,10 +59,10 @@ func fakeECS(t *testing.T, token string, exp time.Time) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != token {
 			w.WriteHeader(http.StatusForbidden)
-			json.NewEncoder(w).Encode(map[string]string{"code": "AccessDenied", "message": "bad token"})
+			encodeJSON(t, w, map[string]string{"code": "AccessDenied", "message": "bad token"})
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]any{"AccessKeyId": "ASIAFAKEECS000002222",
+		encodeJSON(t, w, map[string]any{"AccessKeyId": "ASIAFAKEECS000002222",
 			"SecretAccessKey": "fakeECSSecret", "Token": "fakeECSToken", "Expiration": exp.Format(time.RFC3339)})
 	}))
 	t.Cleanup(srv.Close)
@@ -197,7 +204,7 @@ func TestSSOSource(t *testing.T) {
 			w.Write([]byte(`{"message":"bad request"}`))
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]any{"roleCredentials": map[string]any{
+		encodeJSON(t, w, map[string]any{"roleCredentials": map[string]any{
 			"accessKeyId": "ASIAFAKESSO000004444", "secretAccessKey": "fakeSSOSecret", "sessionToken": "fakeSSOToken",
 			"expiration": exp.UnixMilli()}})
 	}))
