@@ -31,7 +31,8 @@ func (a *app) execCmd() *cobra.Command {
 		Long: `Assume PROFILE and run CMD (found on PATH, run without a shell) with the
 credentials in its environment: the variables switcher export sets, with
 AWS_PROFILE and AWS_DEFAULT_PROFILE removed. stdin, stdout and stderr are the
-command's; signals are passed on to it; switcher exits with its exit code
+command's; signals sent to switcher are passed on to it (Ctrl-C on the
+terminal reaches it directly, once); switcher exits with its exit code
 (128+N when signal N ended it).`,
 		Example: `  switcher exec prod -- aws s3 ls
   switcher exec prod -- terraform plan`,
@@ -87,7 +88,9 @@ func (a *app) runChild(name string, args, env []string) error {
 		for {
 			select {
 			case sig := <-sigs:
-				_ = child.Process.Signal(sig)
+				if forwardSignal(sig, keyboardSignalsReachChild) {
+					_ = child.Process.Signal(sig)
+				}
 			case <-done:
 				return
 			}
@@ -105,6 +108,19 @@ func (a *app) runChild(name string, args, env []string) error {
 		return &exitError{128 + int(ws.Signal())}
 	}
 	return &exitError{ee.ExitCode()}
+}
+
+// forwardSignal decides whether a signal switcher got is passed on to the
+// child. SIGTERM and SIGHUP are, since they are sent to switcher alone.
+// SIGINT and SIGQUIT are not when they come from the terminal, which sends
+// them to the child too: a second interrupt makes some programs (terraform)
+// abort at once instead of stopping cleanly.
+func forwardSignal(sig os.Signal, fromTerminal func() bool) bool {
+	switch sig {
+	case os.Interrupt, syscall.SIGQUIT:
+		return !fromTerminal()
+	}
+	return true
 }
 
 // childEnv is environ with the variables switcher export touches replaced

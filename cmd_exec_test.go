@@ -1,8 +1,10 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -86,5 +88,27 @@ func TestChildEnv(t *testing.T) {
 		"AWS_ACCESS_KEY_ID=AKIAEXAMPLEKEY000001", "AWS_SECRET_ACCESS_KEY=fake", "SWITCHER_PROFILE=prod"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}
+
+func TestForwardSignal(t *testing.T) {
+	tests := []struct {
+		name         string
+		sig          os.Signal
+		fromTerminal bool
+		want         bool
+	}{
+		{name: "TERM", sig: syscall.SIGTERM, fromTerminal: true, want: true},
+		{name: "HUP", sig: syscall.SIGHUP, fromTerminal: true, want: true},
+		{name: "INT from kill", sig: os.Interrupt, want: true},
+		{name: "INT from the terminal", sig: os.Interrupt, fromTerminal: true},
+		{name: "QUIT from the terminal", sig: syscall.SIGQUIT, fromTerminal: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := forwardSignal(tt.sig, func() bool { return tt.fromTerminal }); got != tt.want {
+				t.Errorf("forwardSignal(%v, terminal %t) = %t, want %t", tt.sig, tt.fromTerminal, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package integration
 
 import (
@@ -116,36 +118,46 @@ func TestExecRunsAWSCLI(t *testing.T) {
 	}
 }
 
-// TestExecForwardsSignals: SIGTERM sent to switcher reaches the child,
-// whose exit code switcher returns.
+// TestExecForwardsSignals: SIGTERM or SIGINT sent to switcher (with no
+// terminal, so not also sent to the child by one) reaches the child, whose
+// exit code switcher returns.
 func TestExecForwardsSignals(t *testing.T) {
 	s := need(t)
-	h := newHome(t, s)
-	cmd := exec.Command(s.bin, "--endpoint-url", s.moto.Endpoint, "exec", "deploy", "--",
-		"sh", "-c", `trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
-	cmd.Env = h.env
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() || lines.Text() != "ready" {
-		t.Fatalf("child did not start: %q", lines.Text())
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	lines.Scan()
-	if diff := cmp.Diff("got TERM", lines.Text()); diff != "" {
-		t.Errorf("child output (-want +got):\n%s", diff)
-	}
-	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 42 {
-		t.Errorf("switcher exit: %v, want the child's code 42", err)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			h := newHome(t, s)
+			cmd := exec.Command(s.bin, "--endpoint-url", s.moto.Endpoint, "exec", "deploy", "--",
+				"sh", "-c", `trap 'echo got TERM; exit 42' TERM; trap 'echo got INT; exit 43' INT; echo ready; while :; do sleep 0.05; done`)
+			cmd.Env = h.env
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill() })
+			lines := bufio.NewScanner(stdout)
+			if !lines.Scan() || lines.Text() != "ready" {
+				t.Fatalf("child did not start: %q", lines.Text())
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			want, code := "got TERM", 42
+			if sig == syscall.SIGINT {
+				want, code = "got INT", 43
+			}
+			lines.Scan()
+			if diff := cmp.Diff(want, lines.Text()); diff != "" {
+				t.Errorf("child output (-want +got):\n%s", diff)
+			}
+			err = cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != code {
+				t.Errorf("switcher exit: %v, want the child's code %d", err, code)
+			}
+		})
 	}
 }
 
