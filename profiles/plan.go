@@ -205,7 +205,7 @@ func chainFix(pl *Plan, ch *Chain) string {
 	if len(ch.Hops) == 1 {
 		return "set duration_seconds = 3600 or less, or sign the call with long-term keys"
 	}
-	return "set duration_seconds = 3600 or less: every hop after the first is role chaining, capped at 1 hour"
+	return "set duration_seconds = 3600 or less: a role assumed with temporary credentials (an MFA session or another role) lasts at most 1 hour"
 }
 
 // sourceWords says in words which credentials a chain starts from.

@@ -97,7 +97,7 @@ func TestPlan(t *testing.T) {
 			},
 			wantFind: []Finding{{Severity: SeverityWarning, Profile: "ops", Key: KeyDurationSeconds, Pos: at("config", 20),
 				Message: "ops asks for 7200s (2h) but this AssumeRole is signed by role session of dev (hop 1, role_arn at config:13), so AWS caps role chaining at 1h; switcher asks for 1h",
-				Fix:     "set duration_seconds = 3600 or less: every hop after the first is role chaining, capped at 1 hour"}},
+				Fix:     "set duration_seconds = 3600 or less: a role assumed with temporary credentials (an MFA session or another role) lasts at most 1 hour"}},
 		},
 		{
 			name:     "long", // single hop asking 2h: MFA directly on AssumeRole
