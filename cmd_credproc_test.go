@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,5 +134,32 @@ func checkMode(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s: mode %#o, want %#o", path, got, want)
+	}
+}
+
+// TestCredentialProcessParallel: parallel calls on a cold cache (as when
+// the AWS CLI runs many commands at once) make one STS call per hop and
+// all hand out the same session.
+func TestCredentialProcessParallel(t *testing.T) {
+	f := newSTSFixture(t)
+	const n = 10
+	results := make(chan cmdResult, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { results <- f.run(t, "credential-process", "chained") })
+	}
+	wg.Wait()
+	close(results)
+	distinct := map[string]bool{}
+	for r := range results {
+		r.wantCode(t, exitOK)
+		distinct[decodeProcessOutput(t, r.stdout).AccessKeyID] = true
+	}
+	if len(distinct) != 1 {
+		t.Errorf("%d distinct sessions handed out, want 1", len(distinct))
+	}
+	// chained is dev → prod → admin: two AssumeRole calls in all.
+	if diff := cmp.Diff(2, f.sim.Calls("AssumeRole")); diff != "" {
+		t.Errorf("AssumeRole calls (-want +got):\n%s", diff)
 	}
 }
