@@ -515,6 +515,7 @@ func (r *run) execute(ctx context.Context) (*Session, error) {
 		allCached = allCached && cached
 		r.event(StepEvent{Index: i, Step: st, Done: true, Cached: cached, Err: err})
 		if err != nil {
+			r.dropDeadMFASession(err)
 			return nil, err
 		}
 		cur = &out
@@ -533,6 +534,23 @@ func (r *run) execute(ctx context.Context) (*Session, error) {
 		s.AccountID = profiles.AccountFromARN(s.RoleARN)
 	}
 	return s, nil
+}
+
+// dropDeadMFASession forgets the cached MFA session when STS says the
+// session it signed with is expired or unknown (revoked, or the cache is
+// older than the keys), so the next attempt asks for a new code.
+func (r *run) dropDeadMFASession(err error) {
+	var se *STSError
+	if r.e.Cache == nil || r.keys.mfa == "" || !errors.As(err, &se) || se.Hop != 0 {
+		return
+	}
+	if se.Kind != KindExpiredToken && se.Kind != KindInvalidKey {
+		return
+	}
+	r.e.debugf("cache: dropping the mfa session of %s: STS refused it", r.plan.Chain.Source.Profile)
+	if derr := r.e.Cache.Delete(r.keys.mfa); derr != nil {
+		r.e.debugf("cache: %v", derr)
+	}
 }
 
 func (r *run) event(ev StepEvent) {

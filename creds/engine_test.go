@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switcher-cli/switcher/profiles"
@@ -753,5 +754,22 @@ func TestAssumeWithoutRole(t *testing.T) {
 				t.Errorf("session = %+v", s)
 			}
 		})
+	}
+}
+
+func TestDeadMFASessionIsDropped(t *testing.T) {
+	fe := newFakeEngine(t, nil, true)
+	ctx := context.Background()
+	if _, err := fe.eng.Assume(ctx, "mfa-ops", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fe.sts.fail = map[string]error{"AssumeRole": &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired"}}
+	_, err := fe.eng.Assume(ctx, "mfa-ops", Options{ForceRefresh: true})
+	var se *STSError
+	if !errors.As(err, &se) || se.Kind != KindExpiredToken || !strings.Contains(err.Error(), "session signing this call") {
+		t.Fatalf("err = %v, want an expired chain session", err)
+	}
+	if _, need, _ := fe.eng.NeedsMFACode("mfa-ops", Options{ForceRefresh: true}); !need {
+		t.Error("the refused MFA session is still cached")
 	}
 }
