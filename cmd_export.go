@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/creds"
@@ -66,6 +69,9 @@ fits bash and zsh. --unset prints the statements that remove all of them.`,
 				return err
 			}
 			fmt.Fprintf(a.stderr, "switcher: %s\n", describeSession(s, a.now()))
+			if isTerminal(a.stdout) {
+				fmt.Fprintf(a.stderr, "switcher: printing changes nothing; to switch this shell: %s (or set up `switcher init`)\n", applyHint(f, args[0]))
+			}
 			return nil
 		},
 	}
@@ -96,6 +102,24 @@ func (a *app) exportFormat(flag string) (creds.Format, error) {
 		return creds.FormatPowerShell, nil
 	}
 	return creds.FormatForShell(shell), nil
+}
+
+// isTerminal reports whether w is a terminal (export printed to the
+// screen rather than captured by eval).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// applyHint is how a shell evaluates the export of profile in format f.
+func applyHint(f creds.Format, profile string) string {
+	switch f {
+	case creds.FormatFish:
+		return "switcher export " + profile + " | source"
+	case creds.FormatPowerShell:
+		return "switcher export " + profile + " | Out-String | Invoke-Expression"
+	}
+	return `eval "$(switcher export ` + profile + `)"`
 }
 
 // describeSession is one line for a person about a session: the identity,
