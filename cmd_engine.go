@@ -67,15 +67,20 @@ func (a *app) assumeOptions() (creds.Options, error) {
 // assume loads the config and returns the session of profile, with the
 // options of the global flags and min as the least time it must have left.
 func (a *app) assume(ctx context.Context, profile string, min time.Duration) (*creds.Session, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return a.assumeWith(ctx, cfg, profile, min)
+}
+
+// assumeWith is assume with a config already loaded.
+func (a *app) assumeWith(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration) (*creds.Session, error) {
 	opt, err := a.assumeOptions()
 	if err != nil {
 		return nil, err
 	}
 	opt.MinRemaining = min
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return nil, err
-	}
 	eng, err := a.engine(cfg)
 	if err != nil {
 		return nil, err

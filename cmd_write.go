@@ -45,7 +45,7 @@ which would be lost. Pick another name with --as.`,
 			if err := checkWriteTarget(cfg, profile, name, as == ""); err != nil {
 				return err
 			}
-			s, err := a.assume(cmd.Context(), profile, 0)
+			s, err := a.assumeWith(cmd.Context(), cfg, profile, 0)
 			if err != nil {
 				return err
 			}
