@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,28 @@ func TestExportMFA(t *testing.T) {
 	}
 	if got := f.sim.Calls(""); got != calls {
 		t.Errorf("second export made %d STS requests, want none (cached)", got-calls)
+	}
+}
+
+// TestDebugShowsNoSecret: --debug explains on stderr, without keys,
+// secrets or tokens.
+func TestDebugShowsNoSecret(t *testing.T) {
+	f := newSTSFixture(t)
+	code, _ := f.sim.CurrentCode(testMFASerial)
+	r := f.run(t, "export", "mfa", "--format", "json", "--debug", "--mfa-code", code)
+	vars := exportedVars(t, r)
+	if !strings.Contains(r.stderr, "debug: ") {
+		t.Fatalf("stderr = %q, want debug lines", r.stderr)
+	}
+	if regexp.MustCompile(`(^|[^0-9])` + code + `([^0-9]|$)`).MatchString(r.stderr) {
+		t.Errorf("--debug output shows the mfa code")
+	}
+	for name, secret := range map[string]string{
+		"source key id": testKeyID, "source secret": testSecret,
+		"session key id": *vars["AWS_ACCESS_KEY_ID"], "session secret": *vars["AWS_SECRET_ACCESS_KEY"], "session token": *vars["AWS_SESSION_TOKEN"],
+	} {
+		if strings.Contains(r.stderr, secret) {
+			t.Errorf("--debug output shows the %s", name)
+		}
 	}
 }
