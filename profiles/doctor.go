@@ -149,18 +149,15 @@ func (d *doctor) resolveError(p *Profile, err error) {
 // values checks the profile's own settings against STS's rules.
 func (d *doctor) values(p *Profile) {
 	if p.IsRole() {
-		if h, err := newHop(p); err == nil {
-			for _, f := range hopFindings([]Hop{h}) {
-				d.add(f)
+		h := newHop(p)
+		for _, f := range hopFindings([]Hop{h}) {
+			d.add(f)
+		}
+		if h.DurationSeconds != 0 {
+			if err := ValidateDuration(h.DurationSeconds); err != nil {
+				d.fail(p, KeyDurationSeconds, h.Duration.Pos, err.Error(),
+					"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
 			}
-			if h.DurationSeconds != 0 {
-				if err := ValidateDuration(h.DurationSeconds); err != nil {
-					d.fail(p, KeyDurationSeconds, h.Duration.Pos, err.Error(),
-						"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
-				}
-			}
-		} else {
-			d.resolveError(p, err)
 		}
 	} else if v, ok := p.Get(KeyMFASerial); ok {
 		if err := ValidateMFASerial(v.Value); err != nil {

@@ -71,7 +71,7 @@ func TestDoctorRules(t *testing.T) {
 		{
 			name:   "non-integer duration",
 			config: "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\ncredential_source = Environment\nduration_seconds = 2h\n",
-			want:   []string{`config:4 error duration_seconds: duration_seconds "2h" is not a whole number of seconds`},
+			want:   []string{`config:4 warning duration_seconds: duration_seconds "2h" is not a whole number of seconds: it is ignored (as the AWS CLI ignores it) and STS's default of 1h applies`},
 		},
 		{
 			name:   "chained hop asking more than an hour",

@@ -247,6 +247,11 @@ func hopFindings(hops []Hop) []Finding {
 		}
 	}
 	for _, h := range hops {
+		if h.Duration.Value != "" && h.DurationSeconds == 0 {
+			out = append(out, Finding{Severity: SeverityWarning, Profile: h.Profile, Key: KeyDurationSeconds, Pos: h.Duration.Pos,
+				Message: fmt.Sprintf("duration_seconds %q is not a whole number of seconds: it is ignored (as the AWS CLI ignores it) and STS's default of 1h applies", h.Duration.Value),
+				Fix:     "write seconds, e.g. duration_seconds = 3600"})
+		}
 		add(h, h.RoleARN, KeyRoleARN, ValidateRoleARN(h.RoleARN.Value), "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME")
 		if h.SessionName.Value != "" {
 			add(h, h.SessionName, KeyRoleSessionName, ValidateSessionName(h.SessionName.Value), "use 2-64 letters, digits or _+=,.@-")

@@ -51,11 +51,7 @@ func (c *Config) Resolve(name string) (*Chain, error) {
 			ch.Source = src
 			break
 		}
-		hop, err := newHop(cur)
-		if err != nil {
-			return nil, err
-		}
-		hops = append(hops, hop)
+		hops = append(hops, newHop(cur))
 		if wit, ok := cur.Get(KeyWebIdentityTokenFile); ok {
 			ch.Source = Source{Kind: SourceWebIdentity, Profile: cur.Name, Setting: wit, Temporary: true}
 			break
@@ -232,7 +228,10 @@ func needSSORole(p *Profile, v Value) error {
 	return nil
 }
 
-func newHop(p *Profile) (Hop, error) {
+// newHop reads a role profile's AssumeRole settings. A duration_seconds
+// that is not a whole number is ignored, as the AWS CLI ignores it (Plan and
+// Doctor report it).
+func newHop(p *Profile) Hop {
 	h := Hop{Profile: p.Name}
 	h.RoleARN, _ = p.Get(KeyRoleARN)
 	h.ExternalID, _ = p.Get(KeyExternalID)
@@ -243,15 +242,11 @@ func newHop(p *Profile) (Hop, error) {
 	h.TransitiveTags, _ = p.Get(KeyTransitiveSessionTags)
 	if d, ok := p.Get(KeyDurationSeconds); ok {
 		h.Duration = d
-		n, err := strconv.Atoi(strings.TrimSpace(d.Value))
-		if err != nil {
-			return Hop{}, &ConfigError{Profile: p.Name, Key: KeyDurationSeconds, Pos: d.Pos,
-				Msg: fmt.Sprintf("duration_seconds %q is not a whole number of seconds", d.Value),
-				Fix: "write seconds, e.g. duration_seconds = 3600", Err: err}
+		if n, err := strconv.Atoi(d.Value); err == nil {
+			h.DurationSeconds = n
 		}
-		h.DurationSeconds = n
 	}
-	return h, nil
+	return h
 }
 
 // unknownProfile builds the error with close names as suggestions.

@@ -291,7 +291,6 @@ aws_secret_access_key = fake
 		{"nosource", "config:24: profile nosource: role_arn is set but nothing says which credentials call AssumeRole (fix: add source_profile = PROFILE (or credential_source = Environment|Ec2InstanceMetadata|EcsContainer))", nil},
 		{"empty", "config:25: profile empty: has no credentials: no role_arn, static keys, credential_process or sso settings (fix: add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, or sso_session)", nil},
 		{"halfkey", "config:28: profile halfkey: aws_access_key_id is set without aws_secret_access_key (fix: add aws_secret_access_key to the same section)", nil},
-		{"baddur", `config:32: profile baddur: duration_seconds "1h" is not a whole number of seconds (fix: write seconds, e.g. duration_seconds = 3600)`, nil},
 		{"nosso", `config:34: profile nosso: sso_session "nope" names no [sso-session nope] section (fix: add [sso-session nope] with sso_start_url and sso_region, or fix the name)`, nil},
 		{"prdo", `unknown profile "prdo" (see 'switcher list')`, func(t *testing.T, err error) {
 			if !errors.Is(err, ErrUnknownProfile) {
@@ -314,6 +313,19 @@ aws_secret_access_key = fake
 				tt.check(t, err)
 			}
 		})
+	}
+}
+
+func TestResolveIgnoresNonIntegerDuration(t *testing.T) {
+	// The AWS CLI ignores a duration_seconds it cannot read; so does
+	// Resolve (Plan and Doctor warn).
+	c := load(t, "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\ncredential_source = Environment\nduration_seconds = 1h\n", "")
+	ch, err := c.Resolve("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := ch.Hops[0]; h.DurationSeconds != 0 || h.Duration != val("1h", "config", 4) {
+		t.Errorf("hop = %+v, want duration 0 with the raw value kept", h)
 	}
 }
 
