@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// entry is one session assumed in this run.
+type entry struct {
+	session *creds.Session
+	plan    *profiles.Plan
+}
+
+// dashMode is what the dashboard is doing besides showing sessions.
+type dashMode int
+
+const (
+	dashNormal    dashMode = iota
+	dashWriteName          // asking for the credentials-file section name
+	dashConsole            // showing a console sign-in URL
+)
+
+// dashboard lists the sessions of this run; the selected one in detail.
+type dashboard struct {
+	entries  []entry
+	selected int
+	mode     dashMode
+	name     textinput.Model
+	url      string
+	note     string
+	noteErr  bool
+	colour   bool
+}
+
+func newDashboard(colour bool) dashboard {
+	in := textinput.New()
+	in.Prompt = ""
+	in.CharLimit = 64
+	in.SetVirtualCursor(false)
+	return dashboard{name: in, colour: colour}
+}
+
+// add puts a session first (replacing an older one for the same profile)
+// and selects it.
+func (d dashboard) add(e entry) dashboard {
+	out := []entry{e}
+	for _, old := range d.entries {
+		if old.session.Profile != e.session.Profile {
+			out = append(out, old)
+		}
+	}
+	d.entries, d.selected, d.mode, d.note, d.noteErr, d.url = out, 0, dashNormal, "", false, ""
+	return d
+}
+
+func (d dashboard) current() entry { return d.entries[d.selected] }
+
+// Messages the dashboard's keys turn into; the root runs the I/O.
+type (
+	exportReqMsg struct{ session *creds.Session }
+	writeReqMsg  struct {
+		session *creds.Session
+		name    string
+	}
+	consoleReqMsg struct{ session *creds.Session }
+	refreshReqMsg struct{ profile string }
+	toPickerMsg   struct{}
+	doneMsg       struct{} // q: leave normally
+	printURLMsg   struct{ url string }
+)
+
+func emit(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
+
+func (d dashboard) update(msg tea.Msg, k KeyMap) (dashboard, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if d.mode == dashWriteName {
+			var cmd tea.Cmd
+			d.name, cmd = d.name.Update(msg)
+			return d, cmd
+		}
+		return d, nil
+	}
+	cur := d.current()
+	switch d.mode {
+	case dashWriteName:
+		switch {
+		case key.Matches(km, k.Back):
+			d.mode = dashNormal
+			return d, nil
+		case key.Matches(km, k.Submit):
+			name := strings.TrimSpace(d.name.Value())
+			if name == "" {
+				d.note, d.noteErr = "the section name is empty", true
+				return d, nil
+			}
+			d.mode = dashNormal
+			d.note, d.noteErr = "writing ["+name+"]…", false
+			return d, emit(writeReqMsg{session: cur.session, name: name})
+		}
+		var cmd tea.Cmd
+		d.name, cmd = d.name.Update(msg)
+		return d, cmd
+	case dashConsole:
+		switch {
+		case key.Matches(km, k.Back):
+			d.mode = dashNormal
+			return d, nil
+		case key.Matches(km, k.Copy):
+			d.note, d.noteErr = "console URL copied to the clipboard (if your terminal allows OSC 52)", false
+			d.mode = dashNormal
+			return d, tea.SetClipboard(d.url)
+		case key.Matches(km, k.Print):
+			return d, emit(printURLMsg{url: d.url})
+		case key.Matches(km, k.Export):
+			return d, emit(exportReqMsg{session: cur.session})
+		case key.Matches(km, k.Quit):
+			return d, emit(doneMsg{})
+		}
+		return d, nil
+	}
+	switch {
+	case key.Matches(km, k.Export):
+		return d, emit(exportReqMsg{session: cur.session})
+	case key.Matches(km, k.Write):
+		d.mode = dashWriteName
+		d.name.SetValue(cur.session.Profile)
+		d.name.CursorEnd()
+		d.name.Focus() // the real cursor is drawn by the view; no blink command
+		return d, nil
+	case key.Matches(km, k.Console):
+		d.note, d.noteErr = "asking the federation endpoint for a sign-in token…", false
+		return d, emit(consoleReqMsg{session: cur.session})
+	case key.Matches(km, k.Refresh):
+		return d, emit(refreshReqMsg{profile: cur.session.Profile})
+	case key.Matches(km, k.NextSession):
+		d.selected = (d.selected + 1) % len(d.entries)
+		d.note = ""
+		return d, nil
+	case key.Matches(km, k.BackPicker):
+		return d, emit(toPickerMsg{})
+	case key.Matches(km, k.Quit):
+		return d, emit(doneMsg{})
+	}
+	return d, nil
+}
+
+// view draws the selected session, its chain, the other sessions and the
+// note line. It returns the content and, in the name prompt, the cursor.
+func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *tea.Cursor) {
+	e := d.current()
+	s := e.session
+	var b strings.Builder
+	label := func(l string) string { return st.Label.Render(fmt.Sprintf("%-9s", l)) }
+	ident := s.AssumedRoleARN
+	if ident == "" {
+		ident = s.RoleARN
+	}
+	if ident == "" {
+		ident = "(no role: the source's own credentials)"
+	}
+	b.WriteString(label("Identity") + " " + ident + "\n")
+	region := s.Region
+	if region == "" {
+		region = "(not set)"
+	}
+	b.WriteString(label("Account") + " " + cell(s.AccountID, 14) + "  " + label("Region") + " " + region + "\n")
+	if s.Expires() {
+		left := s.Expiration.Sub(now)
+		when := s.Expiration.In(now.Location()).Format("15:04:05 MST")
+		b.WriteString(label("Expires") + " " + when + "  " + st.countdownStyle(left).Render(countdown(left)))
+		if s.FromCache {
+			b.WriteString(st.Dim.Render("  (from cache)"))
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString(label("Expires") + " never (long-term keys)\n")
+	}
+	if !s.MFAExpiration.IsZero() {
+		left := s.MFAExpiration.Sub(now)
+		b.WriteString(label("MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) +
+			st.Dim.Render("  refresh needs no new code until then") + "\n")
+	}
+	if e.plan != nil && len(e.plan.Steps) > 0 {
+		b.WriteString("\n" + st.Label.Render("Chain") + "\n")
+		var warnings []string
+		for i, step := range e.plan.Steps {
+			dur := seconds(step.GrantedSeconds)
+			if step.Capped {
+				dur = fmt.Sprintf("asked %s → %s", seconds(step.RequestedSeconds), seconds(step.GrantedSeconds))
+			}
+			line := fmt.Sprintf("  %d %s  %s", i+1, stepLabel(step), dur)
+			if step.Chained {
+				line += "  " + st.Warn.Render("chained")
+			}
+			b.WriteString(line + "\n")
+			if step.Capped {
+				w := fmt.Sprintf("  ! %s asks %s, but AWS caps a role session signed by temporary credentials (role chaining) at 1h",
+					step.Profile, seconds(step.RequestedSeconds))
+				if p := step.DurationPos.String(); p != "" {
+					w += " (duration_seconds at " + p + ")"
+				}
+				warnings = append(warnings, w)
+			}
+		}
+		for _, w := range warnings {
+			b.WriteString(st.Warn.Render(wrap(w, width-2)) + "\n")
+		}
+	}
+	if len(d.entries) > 1 {
+		b.WriteString("\n" + st.Label.Render("Sessions") + "\n")
+		for i, o := range d.entries {
+			marker := "  "
+			if i == d.selected {
+				marker = st.Selected.Render("▸ ")
+			}
+			left := o.session.Expiration.Sub(now)
+			cd := "never"
+			if o.session.Expires() {
+				cd = st.countdownStyle(left).Render(countdown(left))
+			}
+			b.WriteString(marker + cell(o.session.Profile, 24) + "  " + cell(o.session.AccountID, 14) + "  " + cd + "\n")
+		}
+	}
+	var cursor *tea.Cursor
+	switch d.mode {
+	case dashWriteName:
+		b.WriteString("\n")
+		prompt := "write to the credentials file as: "
+		y := strings.Count(b.String(), "\n")
+		b.WriteString(st.Label.Render(prompt) + d.name.Value())
+		cursor = tea.NewCursor(len(prompt)+d.name.Position(), y)
+	case dashConsole:
+		b.WriteString("\n" + st.Label.Render("Console sign-in URL") + st.Dim.Render(fmt.Sprintf(" (%d characters, valid for 15 minutes)", len(d.url))) + "\n")
+		shown := ansi.Truncate(d.url, max(20, width-2), "…")
+		if d.colour {
+			shown = ansi.SetHyperlink(d.url) + shown + ansi.ResetHyperlink()
+		}
+		b.WriteString(shown)
+	default:
+		if d.note != "" {
+			style := st.Dim
+			if d.noteErr {
+				style = st.Error
+			}
+			b.WriteString("\n" + style.Render(wrap(d.note, width)))
+		}
+	}
+	return b.String(), cursor
+}

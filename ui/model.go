@@ -1,0 +1,394 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// Options configure a Model. Backend is required; the rest have defaults.
+type Options struct {
+	Backend Backend
+	// Context bounds every backend call; cancelling it cancels an assume.
+	Context context.Context
+	// Now is the clock (time.Now in production).
+	Now func() time.Time
+	// NoColor turns every colour and emphasis off (NO_COLOR, tests).
+	NoColor bool
+	// HistoryPath is the usage history file; "" keeps none.
+	HistoryPath string
+	// Banner, when set, is evaluated at every tick and shown on top of every
+	// screen (the demo shows its current MFA code there).
+	Banner func(now time.Time) string
+	// TickInterval is how often countdowns move (default 1s).
+	TickInterval time.Duration
+	// Keys replaces DefaultKeyMap.
+	Keys *KeyMap
+}
+
+// Result is what the run produced for the caller to act on after the
+// program has exited and the terminal is restored.
+type Result struct {
+	// Stdout is what to print on standard output: shell exports (e) or a
+	// console URL (p).
+	Stdout string
+	// Cancelled is true when the user left with ctrl+c or esc without a
+	// session: the caller exits 130.
+	Cancelled bool
+}
+
+type screen int
+
+const (
+	screenLoading screen = iota
+	screenPicker
+	screenMFA
+	screenAssuming
+	screenDashboard
+	screenError
+)
+
+// Model is the root Bubble Tea model: it owns the screen and delegates to
+// the picker, MFA prompt, assuming screen and dashboard.
+type Model struct {
+	opt    Options
+	keys   KeyMap
+	styles Styles
+	help   help.Model
+	hist   History
+
+	width, height int
+	now           time.Time
+	banner        string
+	tickID        int
+
+	screen   screen
+	picker   picker
+	mfa      mfaPrompt
+	assuming assuming
+	dash     dashboard
+	failure  failure
+	run      int
+	pending  pending // the profile between picking and assuming
+	loadErr  error
+	histNote string
+	result   Result
+	quitting bool
+}
+
+// pending is what is known about the profile being assumed.
+type pending struct {
+	profile string
+	plan    *profiles.Plan
+	refresh bool
+}
+
+// failure is the error screen: what failed and where esc goes.
+type failure struct {
+	title string
+	err   error
+	back  screen
+}
+
+// New builds the root model.
+func New(opt Options) Model {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Context == nil {
+		opt.Context = context.Background()
+	}
+	if opt.TickInterval <= 0 {
+		opt.TickInterval = time.Second
+	}
+	keys := DefaultKeyMap()
+	if opt.Keys != nil {
+		keys = *opt.Keys
+	}
+	st := NewStyles(opt.NoColor)
+	h := help.New()
+	h.Styles = st.Help
+	m := Model{
+		opt: opt, keys: keys, styles: st, help: h,
+		hist:  History{Path: opt.HistoryPath, Now: opt.Now},
+		width: 80, height: 24,
+		now:    opt.Now(),
+		tickID: 1,
+		picker: newPicker(),
+		dash:   newDashboard(!opt.NoColor),
+	}
+	if opt.Banner != nil {
+		m.banner = opt.Banner(m.now)
+	}
+	return m.layout()
+}
+
+// Result is what the finished run asks the caller to do.
+func (m Model) Result() Result { return m.result }
+
+// tickMsg moves the clocks; id drops ticks of an older loop.
+type tickMsg struct {
+	id int
+	t  time.Time
+}
+
+func (m Model) tick() tea.Cmd {
+	id, now := m.tickID, m.opt.Now
+	return tea.Tick(m.opt.TickInterval, func(time.Time) tea.Msg { return tickMsg{id: id, t: now()} })
+}
+
+// Init loads the rows and starts the clock.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(loadCmd(m.opt.Backend, m.hist), m.tick())
+}
+
+// Update handles global messages, then delegates to the current screen.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m.layout(), nil
+	case tickMsg:
+		if msg.id != m.tickID {
+			return m, nil
+		}
+		m.now = msg.t
+		if m.opt.Banner != nil {
+			m.banner = m.opt.Banner(m.now)
+		}
+		return m, m.tick()
+	case tea.InterruptMsg:
+		return m.cancelAll()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.Cancel) {
+			return m.cancelAll()
+		}
+	case quitMsg:
+		return m.cancelAll()
+	case doneMsg:
+		m.quitting = true
+		return m, tea.Quit
+	case rowsMsg:
+		if msg.err != nil {
+			m.loadErr = msg.err
+			m.screen = screenError
+			m.failure = failure{title: "cannot read the profiles", err: msg.err, back: screenError}
+			return m, nil
+		}
+		if msg.histErr != nil {
+			m.histNote = msg.histErr.Error()
+		}
+		sortRows(msg.rows, msg.hist, m.now)
+		m.picker = m.picker.setRows(msg.rows)
+		m.picker.note = m.histNote
+		m.screen = screenPicker
+		return m.layout(), nil
+	case pickedMsg:
+		m.pending = pending{profile: msg.profile}
+		return m, prepareCmd(m.opt.Backend, msg.profile, false)
+	case refreshReqMsg:
+		m.pending = pending{profile: msg.profile, refresh: true}
+		return m, prepareCmd(m.opt.Backend, msg.profile, true)
+	case preparedMsg:
+		return m.prepared(msg)
+	case mfaEnteredMsg:
+		return m.startAssume(msg.code)
+	case backMsg:
+		return m.back(), nil
+	case stepMsg:
+		if msg.run != m.run || m.screen != screenAssuming {
+			return m, nil
+		}
+		m.assuming = m.assuming.apply(msg.ev)
+		return m, listen(msg.next)
+	case assumedMsg:
+		return m.assumed(msg)
+	case spinner.TickMsg:
+		if m.screen != screenAssuming {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.assuming.spin, cmd = m.assuming.spin.Update(msg)
+		return m, cmd
+	case historySavedMsg:
+		if msg.err != nil {
+			m.dash.note, m.dash.noteErr = msg.err.Error(), true
+		}
+		return m, nil
+	case exportReqMsg:
+		return m, exportsCmd(m.opt.Backend, msg.session)
+	case exportsMsg:
+		if msg.err != nil {
+			m.dash.note, m.dash.noteErr = msg.err.Error(), true
+			return m, nil
+		}
+		m.result.Stdout = msg.text
+		m.quitting = true
+		return m, tea.Quit
+	case writeReqMsg:
+		return m, writeCmd(m.opt.Backend, msg.session, msg.name)
+	case writtenMsg:
+		if msg.err != nil {
+			m.dash.note, m.dash.noteErr = msg.err.Error(), true
+		} else {
+			m.dash.note, m.dash.noteErr = fmt.Sprintf("wrote [%s] to %s", msg.name, msg.where), false
+		}
+		return m, nil
+	case consoleReqMsg:
+		return m, consoleCmd(m.opt.Context, m.opt.Backend, msg.session)
+	case consoleMsg:
+		if msg.err != nil {
+			m.dash.note, m.dash.noteErr = msg.err.Error(), true
+			return m, nil
+		}
+		m.dash.url, m.dash.mode, m.dash.note = msg.url, dashConsole, ""
+		return m, nil
+	case printURLMsg:
+		m.result.Stdout = msg.url + "\n"
+		m.quitting = true
+		return m, tea.Quit
+	case toPickerMsg:
+		m.screen = screenPicker
+		return m, nil
+	}
+	return m.delegate(msg)
+}
+
+// delegate hands msg to the current screen's sub-model.
+func (m Model) delegate(msg tea.Msg) (tea.Model, tea.Cmd) {
+	k := m.screenKeys()
+	var cmd tea.Cmd
+	switch m.screen {
+	case screenPicker:
+		m.picker, cmd = m.picker.update(msg, k)
+	case screenMFA:
+		m.mfa, cmd = m.mfa.update(msg, k)
+	case screenAssuming:
+		if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, k.Back) {
+			m.assuming.cancel()
+			m.run++ // drop whatever the cancelled run still says
+			return m.back(), nil
+		}
+	case screenDashboard:
+		m.dash, cmd = m.dash.update(msg, k)
+	case screenError:
+		if km, ok := msg.(tea.KeyPressMsg); ok {
+			switch {
+			case key.Matches(km, k.Back):
+				if m.failure.back == screenError {
+					return m.cancelAll()
+				}
+				m.screen = m.failure.back
+			case key.Matches(km, k.Quit):
+				return m.cancelAll()
+			}
+		}
+	}
+	return m, cmd
+}
+
+// cancelAll stops a running assume and quits with Cancelled set, unless a
+// session exists (then leaving is a normal quit).
+func (m Model) cancelAll() (tea.Model, tea.Cmd) {
+	if m.screen == screenAssuming && m.assuming.cancel != nil {
+		m.assuming.cancel()
+	}
+	m.result.Cancelled = true
+	m.quitting = true
+	return m, tea.Quit
+}
+
+// back leaves the MFA prompt, assuming screen or error screen.
+func (m Model) back() Model {
+	if m.pending.refresh && len(m.dash.entries) > 0 {
+		m.screen = screenDashboard
+	} else {
+		m.screen = screenPicker
+	}
+	m.pending = pending{}
+	return m
+}
+
+func (m Model) prepared(msg preparedMsg) (tea.Model, tea.Cmd) {
+	if msg.profile != m.pending.profile {
+		return m, nil
+	}
+	if msg.err != nil {
+		return m.fail("cannot assume "+msg.profile, msg.err), nil
+	}
+	m.pending.plan = msg.plan
+	mfaProcess := msg.plan != nil && msg.plan.Chain != nil && msg.plan.Chain.MFAProcess.Value != ""
+	if msg.need && !mfaProcess {
+		m.mfa = newMFAPrompt(msg.profile, msg.serial)
+		m.screen = screenMFA
+		return m, nil
+	}
+	return m.startAssume("")
+}
+
+func (m Model) startAssume(code string) (tea.Model, tea.Cmd) {
+	m.run++
+	ctx, cancel := context.WithCancel(m.opt.Context)
+	m.assuming = newAssuming(m.run, m.pending.profile, m.pending.plan, m.pending.refresh, cancel, m.styles)
+	m.screen = screenAssuming
+	req := AssumeRequest{Profile: m.pending.profile, MFACode: code, Refresh: m.pending.refresh}
+	return m, tea.Batch(assumeCmd(ctx, m.opt.Backend, m.run, req), m.assuming.spin.Tick)
+}
+
+func (m Model) assumed(msg assumedMsg) (tea.Model, tea.Cmd) {
+	if msg.run != m.run || m.screen != screenAssuming {
+		return m, nil
+	}
+	m.assuming.cancel()
+	if msg.err == nil && msg.session == nil {
+		msg.err = errors.New("the backend returned no session")
+	}
+	if msg.err != nil {
+		return m.fail("cannot assume "+msg.profile, msg.err), nil
+	}
+	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan})
+	m.screen = screenDashboard
+	m.pending = pending{}
+	return m.layout(), recordCmd(m.hist, msg.profile)
+}
+
+func (m Model) fail(title string, err error) Model {
+	back := screenPicker
+	if m.pending.refresh && len(m.dash.entries) > 0 {
+		back = screenDashboard
+	}
+	m.failure = failure{title: title, err: err, back: back}
+	m.screen = screenError
+	m.pending = pending{}
+	return m
+}
+
+// screenKeys is the keymap with this screen's bindings enabled.
+func (m Model) screenKeys() KeyMap {
+	return m.keys.forScreen(m.screen, m.dash.mode, len(m.dash.entries))
+}
+
+// headerLines is how many lines sit above a screen's body.
+func (m Model) headerLines() int {
+	n := 2 // title, blank
+	if m.banner != "" {
+		n++
+	}
+	return n
+}
+
+// layout sizes the sub-models to the window.
+func (m Model) layout() Model {
+	m.help.SetWidth(m.width)
+	// picker body: filter line, column header, rows, note line
+	m.picker.height = max(1, m.height-m.headerLines()-1-1-1-1-1)
+	m.picker = m.picker.move(m.picker.cursor)
+	return m
+}

@@ -1,0 +1,540 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/google/go-cmp/cmp"
+)
+
+// plain is the model's view content.
+func plain(m Model) string { return m.View().Content }
+
+func TestPickerOrderAndFilter(t *testing.T) {
+	tests := []struct {
+		name   string
+		typed  string
+		hist   map[string]Usage
+		want   []string
+		cursor string
+	}{
+		{
+			name:   "role profiles first, config order",
+			want:   []string{"dev", "prod", "prod-readonly", "broken", "default"},
+			cursor: "dev",
+		},
+		{
+			name:   "recently used roles first",
+			hist:   map[string]Usage{"prod-readonly": {Count: 3, Last: t0.Add(-time.Minute)}, "dev": {Count: 1, Last: t0.Add(-48 * time.Hour)}},
+			want:   []string{"prod-readonly", "dev", "prod", "broken", "default"},
+			cursor: "prod-readonly",
+		},
+		{
+			name:   "fuzzy filter on name",
+			typed:  "prdro",
+			want:   []string{"prod-readonly"},
+			cursor: "prod-readonly",
+		},
+		{
+			name:   "filter matches the account",
+			typed:  "2222",
+			want:   []string{"prod", "prod-readonly"},
+			cursor: "prod",
+		},
+		{
+			name:  "nothing matches",
+			typed: "zzz",
+			want:  nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			m := testModel(t, f)
+			rows, _ := f.Rows()
+			m = drive(t, m, rowsMsg{rows: rows, hist: tt.hist})
+			m = drive(t, m, keys(tt.typed)...)
+			var got []string
+			for i := range m.picker.count() {
+				r, _ := m.picker.at(i)
+				got = append(got, r.Name)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			cur, _ := m.picker.current()
+			if cur.Name != tt.cursor {
+				t.Errorf("cursor on %q, want %q", cur.Name, tt.cursor)
+			}
+		})
+	}
+}
+
+func TestPickerNavigation(t *testing.T) {
+	tests := []struct {
+		keys string
+		want string
+	}{
+		{"", "dev"},
+		{"<down>", "prod"},
+		{"<down><down><down><down><down><down>", "default"},
+		{"<down><up><up>", "dev"},
+		{"pro<down>", "prod-readonly"},
+		{"pro<esc>", "dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.keys, func(t *testing.T) {
+			m := drive(t, testModel(t, newFake()), keys(tt.keys)...)
+			cur, _ := m.picker.current()
+			if cur.Name != tt.want {
+				t.Errorf("cursor on %q, want %q", cur.Name, tt.want)
+			}
+		})
+	}
+}
+
+func TestProblemRowCannotBePicked(t *testing.T) {
+	f := newFake()
+	m := drive(t, testModel(t, f), keys("broken<enter>")...)
+	if m.screen != screenPicker {
+		t.Fatalf("screen = %v, want the picker", m.screen)
+	}
+	if got := plain(m); !strings.Contains(got, `broken cannot be used: source_profile "nope" does not exist (config:12)`) {
+		t.Errorf("view does not explain the problem:\n%s", got)
+	}
+	if calls := f.Calls(); len(calls) != 0 {
+		t.Errorf("backend called: %v", calls)
+	}
+}
+
+func TestPickMFAAssume(t *testing.T) {
+	tests := []struct {
+		name      string
+		keys      string
+		screen    screen
+		calls     []string
+		note      string
+		wantInMFA string
+	}{
+		{
+			name:   "no MFA needed goes straight to the dashboard",
+			keys:   "dev<enter>",
+			screen: screenDashboard,
+			calls:  []string{`assume dev code="" refresh=false`},
+		},
+		{
+			name:      "MFA prompt shows the serial",
+			keys:      "prod<enter>",
+			screen:    screenMFA,
+			wantInMFA: "arn:aws:iam::111111111111:mfa/alice",
+		},
+		{
+			name:      "letters are refused as typed",
+			keys:      "prod<enter>12a",
+			screen:    screenMFA,
+			wantInMFA: "the code is digits only",
+		},
+		{
+			name:      "short code is refused on enter",
+			keys:      "prod<enter>123<enter>",
+			screen:    screenMFA,
+			wantInMFA: "the code has 6 digits",
+		},
+		{
+			name:      "a seventh digit is refused",
+			keys:      "prod<enter>1234567",
+			screen:    screenMFA,
+			wantInMFA: "code    ••••••",
+		},
+		{
+			name:   "esc goes back to the picker",
+			keys:   "prod<enter>12<esc>",
+			screen: screenPicker,
+		},
+		{
+			name:   "six digits assume with the code",
+			keys:   "prod<enter>123456<enter>",
+			screen: screenDashboard,
+			calls:  []string{`assume prod code="123456" refresh=false`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			m := drive(t, testModel(t, f), keys(tt.keys)...)
+			if m.screen != tt.screen {
+				t.Fatalf("screen = %v, want %v\n%s", m.screen, tt.screen, plain(m))
+			}
+			if diff := cmp.Diff(tt.calls, f.Calls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tt.wantInMFA != "" && !strings.Contains(plain(m), tt.wantInMFA) {
+				t.Errorf("view lacks %q:\n%s", tt.wantInMFA, plain(m))
+			}
+			if strings.Contains(plain(m), "123456") {
+				t.Errorf("the code is shown:\n%s", plain(m))
+			}
+		})
+	}
+}
+
+func TestMFAProcessSkipsPrompt(t *testing.T) {
+	f := newFake()
+	f.plans["prod"].Chain.MFAProcess.Value = "otp-cli prod"
+	m := drive(t, testModel(t, f), keys("prod<enter>")...)
+	if m.screen != screenDashboard {
+		t.Fatalf("screen = %v, want the dashboard", m.screen)
+	}
+	if diff := cmp.Diff([]string{`assume prod code="" refresh=false`}, f.Calls()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestAssumeErrorIsShownAndBackWorks(t *testing.T) {
+	f := newFake()
+	f.assumeErr = map[string]error{"dev": errors.New("access denied on hop 1 (dev): the trust policy of role/developer does not name arn:aws:iam::111111111111:user/alice; change config:7")}
+	m := drive(t, testModel(t, f), keys("dev<enter>")...)
+	if m.screen != screenError {
+		t.Fatalf("screen = %v, want the error screen", m.screen)
+	}
+	for _, want := range []string{"cannot assume dev", "the trust policy of role/developer", "esc goes back"} {
+		if !strings.Contains(plain(m), want) {
+			t.Errorf("view lacks %q:\n%s", want, plain(m))
+		}
+	}
+	m = drive(t, m, keys("<esc>")...)
+	if m.screen != screenPicker {
+		t.Errorf("after esc screen = %v, want the picker", m.screen)
+	}
+}
+
+func TestUnknownProfileFromPlan(t *testing.T) {
+	f := newFake()
+	f.rows = append(f.rows, Row{Name: "ghost", IsRole: true})
+	m := drive(t, testModel(t, f), keys("ghost<enter>")...)
+	if m.screen != screenError || !errors.Is(m.failure.err, errUnknown) {
+		t.Fatalf("screen = %v err = %v, want the error screen with errUnknown", m.screen, m.failure.err)
+	}
+}
+
+func TestAssumeCancel(t *testing.T) {
+	f := newFake()
+	f.block = make(chan struct{})
+	m := drive(t, testModel(t, f), keys("dev")...)
+	// step by hand: the backend blocks after the first step starts.
+	var queue []tea.Msg
+	var cmd tea.Cmd
+	var next tea.Model
+	next, cmd = m.Update(keys("<enter>")[0])
+	for _, kind := range []string{"picked", "prepared", "step"} {
+		queue = run(cmd)
+		if len(queue) != 1 {
+			t.Fatalf("after %s: %d messages", kind, len(queue))
+		}
+		next, cmd = next.Update(queue[0])
+	}
+	m = next.(Model)
+	if m.screen != screenAssuming {
+		t.Fatalf("screen = %v, want assuming", m.screen)
+	}
+	if got := plain(m); !strings.Contains(got, "Assuming dev") || !strings.Contains(got, "AssumeRole") {
+		t.Errorf("assuming view:\n%s", got)
+	}
+	next, _ = m.Update(keys("<esc>")[0])
+	m = next.(Model)
+	if m.screen != screenPicker {
+		t.Fatalf("after esc screen = %v, want the picker", m.screen)
+	}
+	// the stale run's result is dropped
+	next, _ = m.Update(assumedMsg{run: m.run - 1, profile: "dev", err: context.Canceled})
+	if next.(Model).screen != screenPicker {
+		t.Errorf("a stale result changed the screen")
+	}
+}
+
+func TestCtrlCQuitsCancelled(t *testing.T) {
+	for _, at := range []string{"", "prod<enter>", "dev<enter>"} {
+		t.Run("at "+at, func(t *testing.T) {
+			m := drive(t, testModel(t, newFake()), keys(at)...)
+			next, cmd := m.Update(keys("<ctrl+c>")[0])
+			if cmd == nil {
+				t.Fatal("no command")
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok {
+				t.Errorf("ctrl+c does not quit")
+			}
+			if !next.(Model).Result().Cancelled {
+				t.Errorf("result not cancelled")
+			}
+		})
+	}
+}
+
+func TestEscWithEmptyFilterQuits(t *testing.T) {
+	m := drive(t, testModel(t, newFake()), keys("<esc>")...)
+	if !m.Result().Cancelled || !m.quitting {
+		t.Errorf("esc at the top: cancelled=%v quitting=%v", m.Result().Cancelled, m.quitting)
+	}
+}
+
+func TestDashboardKeys(t *testing.T) {
+	tests := []struct {
+		name   string
+		keys   string
+		calls  []string
+		stdout string
+		quit   bool
+		view   string
+	}{
+		{
+			name:   "e prints exports and quits",
+			keys:   "e",
+			calls:  []string{"exports dev"},
+			stdout: "export AWS_ACCESS_KEY_ID=ASIAFAKEFAKEFAKEdev\nexport SWITCHER_PROFILE=dev\n",
+			quit:   true,
+		},
+		{
+			name:  "w writes under the profile name",
+			keys:  "w<enter>",
+			calls: []string{"write dev as dev"},
+			view:  "wrote [dev] to /home/alice/.aws/credentials",
+		},
+		{
+			name:  "w with another name",
+			keys:  "w<ctrl+u>sandbox<enter>",
+			calls: []string{"write dev as sandbox"},
+			view:  "wrote [sandbox] to",
+		},
+		{
+			name: "w then esc writes nothing",
+			keys: "w<esc>",
+		},
+		{
+			name:  "c shows the console URL",
+			keys:  "c",
+			calls: []string{"console dev"},
+			view:  "https://signin.aws.amazon.com/federation?Action=login",
+		},
+		{
+			name:   "c then p prints the URL",
+			keys:   "cp",
+			calls:  []string{"console dev"},
+			stdout: newFake().url + "\n",
+			quit:   true,
+		},
+		{
+			name:  "r refreshes without a code",
+			keys:  "r",
+			calls: []string{`assume dev code="" refresh=true`},
+			view:  "Expires",
+		},
+		{
+			name: "q quits with nothing printed",
+			keys: "q",
+			quit: true,
+		},
+		{
+			name: "b goes back to the picker",
+			keys: "b",
+			view: "pick a profile",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			m := drive(t, testModel(t, f), keys("dev<enter>")...)
+			f.calls = nil
+			m = drive(t, m, keys(tt.keys)...)
+			if diff := cmp.Diff(tt.calls, f.Calls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.stdout, m.Result().Stdout); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if m.quitting != tt.quit {
+				t.Errorf("quitting = %v, want %v", m.quitting, tt.quit)
+			}
+			if m.Result().Cancelled {
+				t.Errorf("a dashboard key cancelled the run")
+			}
+			if tt.view != "" && !strings.Contains(plain(m), tt.view) {
+				t.Errorf("view lacks %q:\n%s", tt.view, plain(m))
+			}
+		})
+	}
+}
+
+func TestRefreshAsksForCodeOnlyWhenMFASessionIsGone(t *testing.T) {
+	f := newFake()
+	m := drive(t, testModel(t, f), keys("prod<enter>123456<enter>")...)
+	delete(f.serials, "prod") // the MFA session is cached now
+	m = drive(t, m, keys("r")...)
+	f.serials["prod"] = "arn:aws:iam::111111111111:mfa/alice" // and now it expired
+	m = drive(t, m, keys("r")...)
+	if m.screen != screenMFA {
+		t.Fatalf("screen = %v, want the MFA prompt", m.screen)
+	}
+	m = drive(t, m, keys("<esc>")...)
+	if m.screen != screenDashboard {
+		t.Errorf("esc from a refresh prompt: screen = %v, want the dashboard", m.screen)
+	}
+	want := []string{`assume prod code="123456" refresh=false`, `assume prod code="" refresh=true`}
+	if diff := cmp.Diff(want, f.Calls()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestDashboardErrorsAreNotes(t *testing.T) {
+	f := newFake()
+	f.exportErr = errors.New("unknown shell format")
+	f.writeErr = errors.New(`[prod] would shadow the role profile prod in config:9`)
+	m := drive(t, testModel(t, f), keys("dev<enter>e")...)
+	if m.quitting || !strings.Contains(plain(m), "exports for dev: unknown shell format") {
+		t.Errorf("export error not shown:\n%s", plain(m))
+	}
+	m = drive(t, m, keys("w<enter>")...)
+	if !strings.Contains(plain(m), "would shadow the role profile prod") {
+		t.Errorf("write error not shown:\n%s", plain(m))
+	}
+}
+
+func TestSeveralSessions(t *testing.T) {
+	f := newFake()
+	m := drive(t, testModel(t, f), keys("dev<enter>b<ctrl+u>prod<enter>123456<enter>")...)
+	if got := len(m.dash.entries); got != 2 {
+		t.Fatalf("%d sessions, want 2", got)
+	}
+	m = drive(t, m, tickMsg{id: m.tickID, t: t0.Add(10 * time.Minute)})
+	v := plain(m)
+	for _, want := range []string{"Sessions", "▸ prod", "  dev", "50m00s"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	m = drive(t, m, keys("<tab>e")...)
+	if !strings.Contains(m.Result().Stdout, "SWITCHER_PROFILE=dev") {
+		t.Errorf("tab did not select dev: %q", m.Result().Stdout)
+	}
+}
+
+func TestTicks(t *testing.T) {
+	m := drive(t, testModel(t, newFake()), keys("dev<enter>")...)
+	tests := []struct {
+		name string
+		msg  tickMsg
+		want string
+	}{
+		{"stale tick is dropped", tickMsg{id: m.tickID + 1, t: t0.Add(30 * time.Minute)}, "1h00m00s"},
+		{"countdown from the tick's own time", tickMsg{id: m.tickID, t: t0.Add(59*time.Minute + 30*time.Second)}, "30s"},
+		{"after expiry", tickMsg{id: m.tickID, t: t0.Add(2 * time.Hour)}, "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := drive(t, m, tt.msg)
+			line := lineWith(plain(got), "Expires")
+			if !strings.HasSuffix(line, tt.want) {
+				t.Errorf("expires line %q, want it to end in %q", line, tt.want)
+			}
+		})
+	}
+}
+
+func lineWith(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return strings.TrimRight(l, " ")
+		}
+	}
+	return ""
+}
+
+func TestCountdown(t *testing.T) {
+	st := NewStyles(false)
+	tests := []struct {
+		left  time.Duration
+		text  string
+		style string
+	}{
+		{2*time.Hour + 3*time.Minute + 4*time.Second, "2h03m04s", "ok"},
+		{15 * time.Minute, "15m00s", "ok"},
+		{15*time.Minute - time.Second, "14m59s", "soon"},
+		{5 * time.Minute, "5m00s", "soon"},
+		{4*time.Minute + 59*time.Second, "4m59s", "urgent"},
+		{42 * time.Second, "42s", "urgent"},
+		{0, "expired", "urgent"},
+		{-time.Hour, "expired", "urgent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := countdown(tt.left); got != tt.text {
+				t.Errorf("countdown(%v) = %q, want %q", tt.left, got, tt.text)
+			}
+			styles := map[string]string{"ok": st.OK.Render("x"), "soon": st.Soon.Render("x"), "urgent": st.Urgent.Render("x")}
+			if got := st.countdownStyle(tt.left).Render("x"); got != styles[tt.style] {
+				t.Errorf("style for %v = %q, want %s (%q)", tt.left, got, tt.style, styles[tt.style])
+			}
+		})
+	}
+}
+
+func TestNoColorHasNoEscapes(t *testing.T) {
+	m := drive(t, testModel(t, newFake()), keys("prod<enter>123456<enter>")...)
+	if v := plain(m); strings.Contains(v, "\x1b") {
+		t.Errorf("NO_COLOR view has escapes: %q", v)
+	}
+}
+
+func TestResizeFits(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}, {200, 10}} {
+		for _, at := range []string{"", "prod<enter>", "prod<enter>123456<enter>", "broken<enter>"} {
+			m := drive(t, testModel(t, newFake()), keys(at)...)
+			m = drive(t, m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(plain(m), "\n")
+			if len(lines) > size[1] {
+				t.Errorf("%v after %q: %d lines", size, at, len(lines))
+			}
+			for _, l := range lines {
+				if w := len([]rune(l)); w > size[0] {
+					t.Errorf("%v after %q: line of %d cells: %q", size, at, w, l)
+				}
+			}
+		}
+	}
+}
+
+func TestHistoryRecordedOnAssume(t *testing.T) {
+	f := newFake()
+	m := drive(t, testModel(t, f), keys("dev<enter>")...)
+	info, err := os.Stat(m.hist.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("history mode %v, want 0600", perm)
+	}
+	got, err := m.hist.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]Usage{"dev": {Count: 1, Last: t0}}, got); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadError(t *testing.T) {
+	f := newFake()
+	f.rowsErr = errors.New("config:3: unterminated section header")
+	m := drive(t, testModel(t, f))
+	if m.screen != screenError || !strings.Contains(plain(m), "config:3: unterminated section header") {
+		t.Fatalf("screen %v:\n%s", m.screen, plain(m))
+	}
+	m = drive(t, m, keys("<esc>")...)
+	if !m.Result().Cancelled {
+		t.Errorf("esc on a load error does not quit")
+	}
+}
