@@ -44,10 +44,19 @@ credentials is capped at 1 hour), how MFA is used, and warnings.`,
 				return err
 			}
 			out := newPlanOutput(cfg, pl)
+			write := func() error { return writePlanText(a.stdout, out) }
 			if asJSON {
-				return writeDataJSON(a.stdout, out)
+				write = func() error { return writeDataJSON(a.stdout, out) }
 			}
-			return writePlanText(a.stdout, out)
+			if err := write(); err != nil {
+				return err
+			}
+			if n := countErrors(pl.Findings); n > 0 {
+				// The plan is printed in full; the exit code says it cannot run.
+				fmt.Fprintf(a.stderr, "switcher: %s cannot be assumed as configured: %d error(s) in the plan above\n", args[0], n)
+				return &exitError{code: exitFailure}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
@@ -317,4 +326,15 @@ func writePlanText(w io.Writer, o planOutput) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// countErrors counts the findings that stop a plan from running.
+func countErrors(fs []profiles.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity == profiles.SeverityError {
+			n++
+		}
+	}
+	return n
 }

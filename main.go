@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stderr) // help and usage are for a person
+	root.SetOut(stdout) // --help, --version and completion scripts are asked for; errors go to stderr
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	return a.report(err)
