@@ -120,6 +120,7 @@ func (a assuming) view(st Styles) string {
 	if a.plan == nil {
 		return b.String()
 	}
+	pw := profileWidth(a.plan.Steps)
 	for i, s := range a.plan.Steps {
 		var mark string
 		switch a.states[i] {
@@ -134,7 +135,7 @@ func (a assuming) view(st Styles) string {
 		default:
 			mark = st.Dim.Render("·")
 		}
-		line := fmt.Sprintf("%s %d %s", mark, i+1, stepLabel(s))
+		line := fmt.Sprintf("%s %d %s", mark, i+1, stepLabel(s, pw))
 		if a.states[i] == stepCached {
 			line += st.Dim.Render("  (cached)")
 		}
@@ -143,25 +144,31 @@ func (a assuming) view(st Styles) string {
 	return b.String()
 }
 
-// stepLabel says what a plan step does in one line.
-func stepLabel(s profiles.Step) string {
-	switch s.Kind {
-	case profiles.StepGetSessionToken:
-		l := fmt.Sprintf("%-16s %s", s.Kind, s.Profile)
-		if s.MFASerial != "" {
-			l += "  MFA " + s.MFASerial
-		}
-		return l
-	default:
-		l := fmt.Sprintf("%-16s %s", s.Kind, s.Profile)
+// stepLabel says what a plan step does in one line; profiles are padded
+// to width so a chain's steps line up.
+func stepLabel(s profiles.Step, width int) string {
+	l := fmt.Sprintf("%-16s %-*s", s.Kind, width, s.Profile)
+	switch {
+	case s.Kind == profiles.StepGetSessionToken && s.MFASerial != "":
+		l += "  MFA " + s.MFASerial
+	case s.Kind != profiles.StepGetSessionToken:
 		if r := roleName(s.RoleARN); r != "" {
 			l += "  role/" + r
 		}
 		if s.MFASerial != "" {
 			l += "  with MFA"
 		}
-		return l
 	}
+	return strings.TrimRight(l, " ")
+}
+
+// profileWidth is the longest profile name among steps.
+func profileWidth(steps []profiles.Step) int {
+	w := 0
+	for _, s := range steps {
+		w = max(w, len(s.Profile))
+	}
+	return w
 }
 
 // roleName is the last path element of a role ARN ("admin" for

@@ -192,18 +192,19 @@ func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *t
 	if e.plan != nil && len(e.plan.Steps) > 0 {
 		b.WriteString("\n" + st.Label.Render("Chain") + "\n")
 		var warnings []string
+		pw := profileWidth(e.plan.Steps)
 		for i, step := range e.plan.Steps {
 			dur := seconds(step.GrantedSeconds)
 			if step.Capped {
 				dur = fmt.Sprintf("asked %s → %s", seconds(step.RequestedSeconds), seconds(step.GrantedSeconds))
 			}
-			line := fmt.Sprintf("  %d %s  %s", i+1, stepLabel(step), dur)
+			line := fmt.Sprintf("  %d %s  %s", i+1, stepLabel(step, pw), dur)
 			if step.Chained {
 				line += "  " + st.Warn.Render("chained")
 			}
 			b.WriteString(line + "\n")
 			if step.Capped {
-				w := fmt.Sprintf("  ! %s asks %s, but AWS caps a role session signed by temporary credentials (role chaining) at 1h",
+				w := fmt.Sprintf("%s asks %s, but AWS caps a role session signed by temporary credentials (role chaining) at 1h",
 					step.Profile, seconds(step.RequestedSeconds))
 				if p := step.DurationPos.String(); p != "" {
 					w += " (duration_seconds at " + p + ")"
@@ -212,7 +213,7 @@ func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *t
 			}
 		}
 		for _, w := range warnings {
-			b.WriteString(st.Warn.Render(wrap(w, width-2)) + "\n")
+			b.WriteString(st.Warn.Render(hang(w, width, "  ! ", "    ")) + "\n")
 		}
 	}
 	if len(d.entries) > 1 {

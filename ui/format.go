@@ -98,3 +98,17 @@ func wrap(s string, width int) string {
 	}
 	return lipgloss.Wrap(s, width, " ")
 }
+
+// hang wraps plain text to width with first before the first line and
+// rest before the others.
+func hang(s string, width int, first, rest string) string {
+	lines := strings.Split(wrap(s, width-len(rest)), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = first + lines[i]
+		} else {
+			lines[i] = rest + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

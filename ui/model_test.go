@@ -47,6 +47,12 @@ func TestPickerOrderAndFilter(t *testing.T) {
 			cursor: "prod",
 		},
 		{
+			name:   "backspace widens the filter again",
+			typed:  "prdro<backspace><backspace>",
+			want:   []string{"prod", "prod-readonly"},
+			cursor: "prod",
+		},
+		{
 			name:  "nothing matches",
 			typed: "zzz",
 			want:  nil,

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ type picker struct {
 	search  searchSource
 	filter  textinput.Model
 	matches fuzzy.Matches // nil while the filter is empty
+	query   string        // the filter the matches are for
 	cursor  int
 	offset  int
 	height  int // rows of the list that fit
@@ -51,17 +54,52 @@ func (p picker) setRows(rows []Row) picker {
 
 func (p picker) refilter() picker {
 	q := strings.TrimSpace(p.filter.Value())
+	prev := p.query
+	p.query = q
+	p.cursor, p.offset = 0, 0
 	if q == "" {
 		p.matches = nil
-	} else {
-		p.matches = fuzzy.FindFrom(q, p.search)
-		if p.matches == nil {
-			p.matches = fuzzy.Matches{} // filtering, nothing matched
+		return p
+	}
+	// Typing one more character can only narrow a fuzzy (subsequence)
+	// match: search the previous matches instead of every row.
+	var src fuzzy.Source = p.search
+	var idx []int
+	if prev != "" && strings.HasPrefix(q, prev) && p.matches != nil {
+		idx = make([]int, len(p.matches))
+		for i, m := range p.matches {
+			idx[i] = m.Index
+		}
+		src = subset{all: p.search, idx: idx}
+	}
+	ms := fuzzy.FindFromNoSort(q, src)
+	if ms == nil {
+		ms = fuzzy.Matches{} // filtering, nothing matched
+	}
+	if idx != nil {
+		for i := range ms {
+			ms[i].Index = idx[ms[i].Index]
 		}
 	}
-	p.cursor, p.offset = 0, 0
+	// Best score first, then the picker's own order (recent, roles first).
+	slices.SortFunc(ms, func(a, b fuzzy.Match) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	p.matches = ms
 	return p
 }
+
+// subset is the rows at idx, for narrowing a filter.
+type subset struct {
+	all searchSource
+	idx []int
+}
+
+func (s subset) String(i int) string { return s.all[s.idx[i]] }
+func (s subset) Len() int            { return len(s.idx) }
 
 // count is how many rows pass the filter.
 func (p picker) count() int {
