@@ -122,6 +122,7 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 	}
+	root.RunE = a.runUI
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default $AWS_CONFIG_FILE or ~/.aws/config)")
@@ -155,6 +156,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.listCmd(),
 		a.planCmd(),
 		a.doctorCmd(),
+		a.demoCmd(),
 	}
 }
 
