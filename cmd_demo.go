@@ -58,15 +58,34 @@ func (a *app) runDemo(ctx context.Context, r uiRun) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	b, err := a.demoBackend(dir, base, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	r.history = filepath.Join(dir, "history.json")
+	r.banner = func(time.Time) string {
+		code, ok := sim.CurrentCode(demo.MFASerial)
+		if !ok {
+			code = "unknown"
+		}
+		return "DEMO  simulated STS, fake keys  ·  MFA code for " + demo.MFAProfile + ": " + code
+	}
+	return a.runTUI(ctx, b, r)
+}
+
+// demoBackend writes the sample config and credentials into dir and
+// returns the UI backend on them, talking to the simulator at base (STS
+// and the federation endpoint) with a cache in dir.
+func (a *app) demoBackend(dir, base string, client *http.Client) (*uiBackend, error) {
 	configPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 	for path, data := range map[string][]byte{configPath: demo.Config(), credsPath: demo.Credentials()} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
 	cfg, err := profiles.Load(configPath, demo.Config(), credsPath, demo.Credentials())
 	if err != nil {
-		return fmt.Errorf("demo: the bundled config: %w", err)
+		return nil, fmt.Errorf("demo: the bundled config: %w", err)
 	}
 	eng := &creds.Engine{
 		Config: cfg,
@@ -81,28 +100,20 @@ func (a *app) runDemo(ctx context.Context, r uiRun) error {
 			return ""
 		},
 		EndpointURL: base,
+		HTTPClient:  client,
 	}
 	if a.debug {
 		eng.Debugf = a.debugf
 	}
 	format, err := a.exportFormat("")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b := &uiBackend{
+	return &uiBackend{
 		cfg: cfg, eng: eng, format: format, credsPath: credsPath, now: a.now,
 		federation: func(string) (string, string) {
 			return base + stssim.FederationPath, base + stssim.ConsolePath
 		},
-		consoleHTTP: &http.Client{Timeout: 10 * time.Second},
-	}
-	r.history = filepath.Join(dir, "history.json")
-	r.banner = func(time.Time) string {
-		code, ok := sim.CurrentCode(demo.MFASerial)
-		if !ok {
-			code = "unknown"
-		}
-		return "DEMO  simulated STS, fake keys  ·  MFA code for " + demo.MFAProfile + ": " + code
-	}
-	return a.runTUI(ctx, b, r)
+		consoleHTTP: client,
+	}, nil
 }
