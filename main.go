@@ -157,6 +157,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.planCmd(),
 		a.doctorCmd(),
 		a.demoCmd(),
+		a.consoleCmd(),
 	}
 }
 
