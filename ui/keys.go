@@ -53,11 +53,12 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// ShortHelp implements help.KeyMap: the enabled bindings, most used first.
+// ShortHelp implements help.KeyMap: the enabled bindings, most used first
+// (ctrl+c, which works everywhere, only in the full help).
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Pick, k.Submit, k.Export, k.Write, k.Console, k.Copy, k.Print, k.Refresh,
-		k.NextSession, k.BackPicker, k.Back, k.Up, k.Down, k.Quit, k.Cancel,
+		k.NextSession, k.BackPicker, k.Back, k.Up, k.Down, k.Quit,
 	}
 }
 
