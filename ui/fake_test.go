@@ -31,6 +31,7 @@ type fakeBackend struct {
 	exportErr error
 	writeErr  error
 	url       string
+	rowsCalls int
 }
 
 func newFake() *fakeBackend {
@@ -95,6 +96,9 @@ func (f *fakeBackend) Calls() []string {
 }
 
 func (f *fakeBackend) Rows() ([]Row, error) {
+	f.mu.Lock()
+	f.rowsCalls++
+	f.mu.Unlock()
 	if f.rowsErr != nil {
 		return nil, f.rowsErr
 	}
@@ -181,14 +185,20 @@ func (f *fakeBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string,
 // testModel is a loaded model at 80×24 with colours off and a fixed clock.
 func testModel(t *testing.T, f *fakeBackend) Model {
 	t.Helper()
-	m := New(Options{
+	m := unloaded(t, f)
+	return drive(t, m, loadCmd(f, m.hist)())
+}
+
+// unloaded is testModel before the rows arrive.
+func unloaded(t *testing.T, f *fakeBackend) Model {
+	t.Helper()
+	return New(Options{
 		Backend:      f,
 		Now:          func() time.Time { return t0 },
 		NoColor:      true,
 		HistoryPath:  t.TempDir() + "/history.json",
 		TickInterval: time.Millisecond,
 	})
-	return drive(t, m, loadCmd(f, m.hist)())
 }
 
 // drive sends msg to m and runs the commands it returns, feeding their

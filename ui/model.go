@@ -186,9 +186,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.histNote = msg.histErr.Error()
 		}
 		sortRows(msg.rows, msg.hist, m.now)
+		cur, had := m.picker.current()
 		m.picker = m.picker.setRows(msg.rows)
+		if had {
+			m.picker = m.picker.moveTo(cur.Name)
+		}
 		m.picker.note = m.histNote
-		m.screen = screenPicker
+		if m.screen == screenLoading {
+			m.screen = screenPicker
+		}
 		return m.layout(), nil
 	case pickedMsg:
 		m.pending = pending{profile: msg.profile}
@@ -255,8 +261,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	case toPickerMsg:
+		// Reload: the cached-time column and the order changed.
 		m.screen = screenPicker
-		return m, nil
+		return m, loadCmd(m.opt.Backend, m.hist)
 	}
 	return m.delegate(msg)
 }

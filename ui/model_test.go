@@ -61,7 +61,7 @@ func TestPickerOrderAndFilter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			m := testModel(t, f)
+			m := unloaded(t, f)
 			rows, _ := f.Rows()
 			m = drive(t, m, rowsMsg{rows: rows, hist: tt.hist})
 			m = drive(t, m, keys(tt.typed)...)
@@ -542,5 +542,24 @@ func TestLoadError(t *testing.T) {
 	m = drive(t, m, keys("<esc>")...)
 	if !m.Result().Cancelled {
 		t.Errorf("esc on a load error does not quit")
+	}
+}
+
+func TestBackToPickerReloadsRows(t *testing.T) {
+	f := newFake()
+	m := drive(t, testModel(t, f), keys("prod-r<enter>")...)
+	m = drive(t, m, keys("123456<enter>")...)
+	f.rows[3].CachedUntil = t0.Add(time.Hour) // prod-readonly now has a cached session
+	before := f.rowsCalls
+	m = drive(t, m, keys("b")...)
+	if f.rowsCalls != before+1 {
+		t.Errorf("rows loaded %d times on b, want once", f.rowsCalls-before)
+	}
+	cur, _ := m.picker.current()
+	if cur.Name != "prod-readonly" || m.picker.filter.Value() != "prod-r" {
+		t.Errorf("cursor on %q with filter %q, want prod-readonly and the filter kept", cur.Name, m.picker.filter.Value())
+	}
+	if line := lineWith(plain(m), "▸ prod-readonly"); !strings.HasSuffix(line, "1h") {
+		t.Errorf("cached column not refreshed: %q", line)
 	}
 }

@@ -49,6 +49,7 @@ func (p picker) setRows(rows []Row) picker {
 	for i, r := range rows {
 		p.search[i] = r.Name + " " + r.Role + " " + r.Account
 	}
+	p.query, p.matches = "", nil // new rows: the old matches say nothing
 	return p.refilter()
 }
 
@@ -140,6 +141,16 @@ func (p picker) move(to int) picker {
 	}
 	if p.cursor >= p.offset+h {
 		p.offset = p.cursor - h + 1
+	}
+	return p
+}
+
+// moveTo puts the cursor on the row named name, if it passes the filter.
+func (p picker) moveTo(name string) picker {
+	for i := range p.count() {
+		if r, _ := p.at(i); r.Name == name {
+			return p.move(i)
+		}
 	}
 	return p
 }
