@@ -13,12 +13,13 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-// Options configure a Model. Backend is required; the rest have defaults.
+// Options configure a Model. Backend and Now are required; the rest have
+// defaults.
 type Options struct {
 	Backend Backend
 	// Context bounds every backend call; cancelling it cancels an assume.
 	Context context.Context
-	// Now is the clock (time.Now in production).
+	// Now is the clock (time.Now in production); required.
 	Now func() time.Time
 	// NoColor turns every colour and emphasis off (NO_COLOR, tests).
 	NoColor bool
@@ -99,8 +100,8 @@ type failure struct {
 
 // New builds the root model.
 func New(opt Options) Model {
-	if opt.Now == nil {
-		opt.Now = time.Now
+	if opt.Now == nil || opt.Backend == nil {
+		panic("ui.New: Options.Backend and Options.Now are required")
 	}
 	if opt.Context == nil {
 		opt.Context = context.Background()

@@ -82,15 +82,29 @@ func (p picker) refilter() picker {
 			ms[i].Index = idx[ms[i].Index]
 		}
 	}
-	// Best score first, then the picker's own order (recent, roles first).
-	slices.SortFunc(ms, func(a, b fuzzy.Match) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
-	p.matches = ms
+	p.matches = rank(ms)
 	return p
+}
+
+// rank orders matches best score first, then in the picker's own order
+// (roles first, recent first). It sorts small keys, not the matches.
+func rank(ms fuzzy.Matches) fuzzy.Matches {
+	type key struct{ score, index, pos int }
+	keys := make([]key, len(ms))
+	for i, m := range ms {
+		keys[i] = key{m.Score, m.Index, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return cmp.Compare(a.index, b.index)
+	})
+	out := make(fuzzy.Matches, len(ms))
+	for i, k := range keys {
+		out[i] = ms[k.pos]
+	}
+	return out
 }
 
 // subset is the rows at idx, for narrowing a filter.
