@@ -18,7 +18,7 @@ type consoleOptions struct {
 	print       bool
 	destination string
 	federation  string // "" : the endpoint of the session region's partition
-	open        func(url string) error
+	open        func(ctx context.Context, url string) error
 	client      *http.Client
 }
 
@@ -70,7 +70,7 @@ func (a *app) runConsole(ctx context.Context, profile string, opt consoleOptions
 		_, err := fmt.Fprintln(a.stdout, u)
 		return err
 	}
-	if err := opt.open(u); err != nil {
+	if err := opt.open(ctx, u); err != nil {
 		return fmt.Errorf("opening a browser: %w; use --print to get the URL", err)
 	}
 	fmt.Fprintf(a.stderr, "switcher: opened the console for %s in your browser\n", profile)
@@ -78,22 +78,24 @@ func (a *app) runConsole(ctx context.Context, profile string, opt consoleOptions
 }
 
 // openBrowser returns the opener for goos: xdg-open, open, or rundll32.
-// The URL is an argument, never shell text.
-func openBrowser(goos string) func(string) error {
-	return func(u string) error {
+// The URL is an argument, never shell text. The opener is not killed when
+// ctx ends: the browser outlives switcher.
+func openBrowser(goos string) func(context.Context, string) error {
+	return func(ctx context.Context, u string) error {
+		ctx = context.WithoutCancel(ctx)
 		var c *exec.Cmd
 		switch goos {
 		case "darwin":
-			c = exec.Command("open", u)
+			c = exec.CommandContext(ctx, "open", u)
 		case "windows":
-			c = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+			c = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
 		default:
-			c = exec.Command("xdg-open", u)
+			c = exec.CommandContext(ctx, "xdg-open", u)
 		}
 		if err := c.Start(); err != nil {
 			return err
 		}
-		go func() { _ = c.Wait() }() // reap it; the browser outlives us
+		go func() { _ = c.Wait() }() // reap it
 		return nil
 	}
 }

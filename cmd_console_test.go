@@ -49,7 +49,7 @@ func TestConsoleOpens(t *testing.T) {
 			var opened []string
 			opt := consoleOptions{
 				federation: base + stssim.FederationPath,
-				open:       func(u string) error { opened = append(opened, u); return tt.openErr },
+				open:       func(_ context.Context, u string) error { opened = append(opened, u); return tt.openErr },
 			}
 			err := a.runConsole(context.Background(), tt.profile, opt)
 			if tt.want == "" {

@@ -44,7 +44,7 @@ func (a *app) runDemo(ctx context.Context, r uiRun) error {
 	if err := demo.Seed(sim); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("demo: listening on 127.0.0.1: %w", err)
 	}

@@ -53,7 +53,7 @@ var errNoTTY = errors.New("no terminal to draw the picker on")
 func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
 	in, out, err := r.openTTY()
 	if err != nil {
-		return &usageError{fmt.Errorf("%w (%v): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
+		return &usageError{fmt.Errorf("%w (%w): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
 	}
 	defer in.Close()
 	if out != in {
