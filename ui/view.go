@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // View draws the current screen to fit the window: a title, the screen's
@@ -47,7 +48,7 @@ func (m Model) View() tea.View {
 	return v
 }
 
-func lipWidth(s string) int { return len([]rune(s)) }
+func lipWidth(s string) int { return ansi.StringWidth(s) }
 
 // title is the title line's text and its right-hand side.
 func (m Model) title() (string, string) {
