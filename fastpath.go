@@ -189,7 +189,7 @@ func (a *app) serveFast(args []string) (code int, handled bool) {
 		return 0, false
 	}
 	if e.Format != fastPathFormat || e.Profile != req.profile || !e.Expires() ||
-		e.TimeLeft(a.now()) <= credentialProcessMinRemaining {
+		e.TimeLeft(a.clock()) <= credentialProcessMinRemaining {
 		return 0, false
 	}
 	var out bytes.Buffer
@@ -217,7 +217,7 @@ func (a *app) assumeRecorded(ctx context.Context, profile string, min time.Durat
 		return s, err
 	}
 	after, err := a.fastKey(req)
-	now := a.now()
+	now := a.clock()
 	switch {
 	case err != nil || after != before:
 		a.debugf("credential-process fast path: the files changed during the run; not recorded")

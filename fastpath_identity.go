@@ -76,3 +76,11 @@ func (id fileIdentity) settled(now time.Time) bool {
 	limit := now.Add(-racyWindow).UnixNano()
 	return id.Mtime <= limit && id.Ctime <= limit
 }
+
+// clock is a.now, or the real clock for an app built without one.
+func (a *app) clock() time.Time {
+	if a.now == nil {
+		return time.Now()
+	}
+	return a.now()
+}

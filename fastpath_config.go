@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// The warm config index: loadConfig keeps a snapshot of the config file's
+// parse (profiles.LoadAndSnapshot) in the cache directory, one file per
+// config path, and uses it instead of parsing while the file's identity
+// (device, inode, size, mode, mtime and ctime in ns) is the one recorded.
+// The credentials file is parsed every time; see profiles/snapshot.go for
+// why a snapshot never holds a secret. --no-cache skips the index.
+//
+// File layout: indexMagic, the SHA-256 of what the snapshot is valid for
+// (format, build, the config file's identity), the CRC-32C of the
+// snapshot, then the snapshot.
+
+const indexMagic = "swidx\x00\x00\x01"
+
+const indexHeader = len(indexMagic) + sha256.Size + 4
+
+// indexPath is the index file of one config path.
+func indexPath(cacheDir, configPath string) string {
+	return filepath.Join(cacheDir, "config-"+creds.Key("config-index", configPath)[:32]+".idx")
+}
+
+// indexIdentity is what an index entry is valid for.
+func indexIdentity(id fileIdentity) [sha256.Size]byte {
+	parts := append([]string{indexMagic, "version=" + version, "commit=" + commit}, id.parts()...)
+	return sha256.Sum256([]byte(creds.Key(parts...)))
+}
+
+// loadConfigIndexed is loadConfig through the index. handled is false with
+// --no-cache or without a cache directory: loadConfig parses as before.
+// Errors are loadConfig's: the files' read and parse errors.
+func (a *app) loadConfigIndexed(cfgPath, credPath string) (cfg *profiles.Config, handled bool, err error) {
+	if a.noCache {
+		return nil, false, nil
+	}
+	dir, err := a.cacheDir()
+	if err != nil {
+		return nil, false, nil
+	}
+	before, err := statIdentity(cfgPath)
+	if err != nil {
+		return nil, false, nil
+	}
+	want := indexIdentity(before)
+	path := indexPath(dir, cfgPath)
+	if snap, ok := readIndex(path, want); ok {
+		credData, err := readOptional(credPath)
+		if err != nil {
+			return nil, true, err
+		}
+		cfg, err := profiles.LoadFromSnapshot(snap, credPath, credData)
+		if err == nil {
+			a.debugf("config file %s from its index, credentials file %s (%d bytes)", cfgPath, credPath, len(credData))
+			return cfg, true, nil
+		}
+		if !errors.Is(err, profiles.ErrBadSnapshot) {
+			return nil, true, err
+		}
+		a.debugf("config index %s: %v; parsing", path, err)
+	}
+
+	cfgData, err := readOptional(cfgPath)
+	if err != nil {
+		return nil, true, err
+	}
+	credData, err := readOptional(credPath)
+	if err != nil {
+		return nil, true, err
+	}
+	a.debugf("config file %s (%d bytes), credentials file %s (%d bytes)", cfgPath, len(cfgData), credPath, len(credData))
+	cfg, snap, err := profiles.LoadAndSnapshot(cfgPath, cfgData, credPath, credData)
+	if err != nil {
+		return nil, true, err
+	}
+	// Record only what was read from a settled file that stayed the same.
+	after, err := statIdentity(cfgPath)
+	if snap != nil && err == nil && after == before && before.settled(a.clock()) {
+		if err := writeIndex(dir, path, want, snap); err != nil {
+			a.debugf("config index not written: %v", err)
+		}
+	}
+	return cfg, true, nil
+}
+
+// readIndex returns the snapshot in the index file when it is valid for
+// want and intact.
+func readIndex(path string, want [sha256.Size]byte) ([]byte, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) < indexHeader || string(data[:len(indexMagic)]) != indexMagic {
+		return nil, false
+	}
+	if !bytes.Equal(data[len(indexMagic):len(indexMagic)+sha256.Size], want[:]) {
+		return nil, false
+	}
+	snap := data[indexHeader:]
+	sum := binary.BigEndian.Uint32(data[indexHeader-4 : indexHeader])
+	if crc32.Checksum(snap, crc32.MakeTable(crc32.Castagnoli)) != sum {
+		return nil, false
+	}
+	return snap, true
+}
+
+// writeIndex replaces the index file atomically (0600, in the 0700 cache
+// directory).
+func writeIndex(dir, path string, id [sha256.Size]byte, snap []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	data := make([]byte, 0, indexHeader+len(snap))
+	data = append(data, indexMagic...)
+	data = append(data, id[:]...)
+	data = binary.BigEndian.AppendUint32(data, crc32.Checksum(snap, crc32.MakeTable(crc32.Castagnoli)))
+	data = append(data, snap...)
+	return creds.WriteFileAtomic(path, data, 0o600)
+}
