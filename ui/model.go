@@ -262,8 +262,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Quit
 	case toPickerMsg:
-		// Reload: the cached-time column and the order changed.
+		// Reload: the cached-time column and the order changed. The old
+		// filter is cleared so typing picks another profile afresh.
 		m.screen = screenPicker
+		cur, ok := m.picker.current()
+		m.picker.filter.SetValue("")
+		m.picker = m.picker.refilter()
+		if ok {
+			m.picker = m.picker.moveTo(cur.Name)
+		}
 		return m, loadCmd(m.opt.Backend, m.hist)
 	}
 	return m.delegate(msg)

@@ -556,10 +556,14 @@ func TestBackToPickerReloadsRows(t *testing.T) {
 		t.Errorf("rows loaded %d times on b, want once", f.rowsCalls-before)
 	}
 	cur, _ := m.picker.current()
-	if cur.Name != "prod-readonly" || m.picker.filter.Value() != "prod-r" {
-		t.Errorf("cursor on %q with filter %q, want prod-readonly and the filter kept", cur.Name, m.picker.filter.Value())
+	if cur.Name != "prod-readonly" || m.picker.filter.Value() != "" {
+		t.Errorf("cursor on %q with filter %q, want prod-readonly and the filter cleared", cur.Name, m.picker.filter.Value())
 	}
 	if line := lineWith(plain(m), "▸ prod-readonly"); !strings.HasSuffix(line, "1h") {
 		t.Errorf("cached column not refreshed: %q", line)
+	}
+	m = drive(t, m, keys("dev")...)
+	if cur, _ := m.picker.current(); cur.Name != "dev" {
+		t.Errorf("typing after b filtered to %q, want dev (a fresh filter)", cur.Name)
 	}
 }
