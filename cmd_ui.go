@@ -175,6 +175,7 @@ func (b *uiBackend) Rows() ([]ui.Row, error) {
 		r := ui.Row{
 			Name: lr.Name, Account: lr.Account, Role: lr.Role, Region: lr.Region,
 			MFASerial: lr.MFASerial, IsRole: lr.RoleARN != "",
+			WriteName: defaultWriteName(b.cfg, lr.Name),
 		}
 		switch {
 		case lr.Error != "":

@@ -15,7 +15,8 @@ import (
 func TestWrite(t *testing.T) {
 	f := newSTSFixture(t)
 	path := filepath.Join(f.home, ".aws", "credentials")
-	r := f.run(t, "write", "prod", "--as", "prod-session")
+	// prod is a role profile, so without --as the session goes to [prod-session].
+	r := f.run(t, "write", "prod")
 	r.wantCode(t, exitOK)
 	if r.stdout != "" {
 		t.Errorf("stdout = %q, want nothing", r.stdout)
@@ -63,8 +64,8 @@ func TestWriteRefusesShadowedNames(t *testing.T) {
 		wantKey    string
 		wantStderr []string
 	}{
-		{name: "default name is a role profile", args: []string{"write", "prod"}, wantKey: profiles.KeyRoleARN,
-			wantStderr: []string{"[prod]", "role_arn", "config:5", "NAME defaults to PROFILE", "--as prod-session"}},
+		{name: "the role profile's own name", args: []string{"write", "prod", "--as", "prod"}, wantKey: profiles.KeyRoleARN,
+			wantStderr: []string{"[prod]", "role_arn", "config:5", "--as prod-session"}},
 		{name: "another role profile", args: []string{"write", "prod", "--as", "chained"}, wantKey: profiles.KeyRoleARN,
 			wantStderr: []string{"[chained]", "role_arn", "config:21"}},
 		{name: "long-term keys", args: []string{"write", "prod", "--as", "dev"}, wantKey: profiles.KeyAccessKeyID,
@@ -124,6 +125,28 @@ func TestCheckWriteTarget(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantKey, gotKey); diff != "" {
 				t.Errorf("refused for (-want +got):\n%s\nerr: %v", diff, err)
+			}
+		})
+	}
+}
+
+func TestDefaultWriteName(t *testing.T) {
+	config := "[profile prod]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = dev\n[profile plain]\nregion = eu-west-1\n"
+	credentials := "[dev]\naws_access_key_id = AKIAEXAMPLEDEV000001\naws_secret_access_key = x\n[plain]\naws_access_key_id = AKIAEXAMPLEPLAIN0001\naws_secret_access_key = x\naws_session_token = t\n"
+	cfg, err := profiles.Load("config", []byte(config), "credentials", []byte(credentials))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ profile, want string }{
+		{"prod", "prod-session"}, // a role profile shadows its own name
+		{"dev", "dev-session"},   // long-term keys would be destroyed
+		{"fresh", "fresh"},       // nothing there
+		{"plain", "plain"},       // session keys may be replaced
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			if got := defaultWriteName(cfg, tt.profile); got != tt.want {
+				t.Errorf("defaultWriteName(%q) = %q, want %q", tt.profile, got, tt.want)
 			}
 		})
 	}

@@ -53,6 +53,9 @@ type Row struct {
 	// Problem is a doctor error for the profile; a row with a problem is
 	// shown with it and cannot be picked.
 	Problem string
+	// WriteName is the credentials-file section the dashboard's write key
+	// suggests ("" means the profile's own name).
+	WriteName string
 }
 
 // AssumeRequest asks the backend for a session.

@@ -15,8 +15,9 @@ import (
 
 // entry is one session assumed in this run.
 type entry struct {
-	session *creds.Session
-	plan    *profiles.Plan
+	session   *creds.Session
+	plan      *profiles.Plan
+	writeName string // the section name w suggests
 }
 
 // dashMode is what the dashboard is doing besides showing sessions.
@@ -132,7 +133,11 @@ func (d dashboard) update(msg tea.Msg, k KeyMap) (dashboard, tea.Cmd) {
 		return d, emit(exportReqMsg{session: cur.session})
 	case key.Matches(km, k.Write):
 		d.mode = dashWriteName
-		d.name.SetValue(cur.session.Profile)
+		name := cur.writeName
+		if name == "" {
+			name = cur.session.Profile
+		}
+		d.name.SetValue(name)
 		d.name.CursorEnd()
 		d.name.Focus() // the real cursor is drawn by the view; no blink command
 		return d, nil

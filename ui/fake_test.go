@@ -40,7 +40,7 @@ func newFake() *fakeBackend {
 		now: t0,
 		rows: []Row{
 			{Name: "default", Region: "eu-west-1"},
-			{Name: "dev", Account: "111111111111", Role: "developer", Region: "eu-west-1", IsRole: true, CachedUntil: t0.Add(42 * time.Minute)},
+			{Name: "dev", Account: "111111111111", Role: "developer", Region: "eu-west-1", IsRole: true, CachedUntil: t0.Add(42 * time.Minute), WriteName: "dev-session"},
 			{Name: "prod", Account: "222222222222", Role: "admin", Region: "us-east-1", MFASerial: mfa, IsRole: true},
 			{Name: "prod-readonly", Account: "222222222222", Role: "readonly", Region: "us-east-1", MFASerial: mfa, IsRole: true},
 			{Name: "broken", IsRole: true, Problem: `source_profile "nope" does not exist (config:12)`},

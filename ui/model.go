@@ -368,7 +368,7 @@ func (m Model) assumed(msg assumedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m.fail("cannot assume "+msg.profile, msg.err), nil
 	}
-	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan})
+	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.picker.writeName(msg.profile)})
 	m.screen = screenDashboard
 	m.pending = pending{}
 	return m.layout(), recordCmd(m.hist, msg.profile)

@@ -305,10 +305,10 @@ func TestDashboardKeys(t *testing.T) {
 			quit:   true,
 		},
 		{
-			name:  "w writes under the profile name",
+			name:  "w suggests the backend's section name",
 			keys:  "w<enter>",
-			calls: []string{"write dev as dev"},
-			view:  "wrote [dev] to /home/alice/.aws/credentials",
+			calls: []string{"write dev as dev-session"},
+			view:  "wrote [dev-session] to /home/alice/.aws/credentials",
 		},
 		{
 			name:  "w with another name",

@@ -329,3 +329,13 @@ func highlight(s string, matched []int, st Styles, selected bool) string {
 	flush()
 	return b.String()
 }
+
+// writeName is the credentials-file section suggested for profile's session.
+func (p picker) writeName(profile string) string {
+	for _, r := range p.rows {
+		if r.Name == profile {
+			return r.WriteName
+		}
+	}
+	return ""
+}
