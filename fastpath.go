@@ -141,12 +141,12 @@ func (a *app) fastKey(req fastRequest) (fastState, error) {
 			return st, err
 		}
 	}
-	parts := []string{
-		fastPathFormat, "version=" + version, "commit=" + commit,
-		"profile=" + req.profile,
-		"flag-config=" + req.configFile, "flag-credentials=" + req.credentialsFile,
-		"flag-duration=" + req.duration, "flag-region=" + req.region, "flag-endpoint-url=" + req.endpointURL,
-	}
+	parts := append([]string{fastPathFormat}, buildParts()...)
+	parts = append(parts,
+		"profile="+req.profile,
+		"flag-config="+req.configFile, "flag-credentials="+req.credentialsFile,
+		"flag-duration="+req.duration, "flag-region="+req.region, "flag-endpoint-url="+req.endpointURL,
+	)
 	for _, f := range st.files {
 		parts = append(parts, f.parts()...)
 	}

@@ -131,7 +131,7 @@ func BenchmarkLoadConfig(b *testing.B) {
 // process, with the config index warm.
 func BenchmarkListJSON(b *testing.B) {
 	env := benchFiles(b, 10000)
-	now := time.Now().Add(time.Minute) // the files have settled
+	now := time.Now().Add(time.Minute)      // the files have settled
 	benchRun(b, env, now, "list", "--json") // writes the index
 	b.ReportAllocs()
 	for b.Loop() {

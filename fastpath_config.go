@@ -26,8 +26,6 @@ import (
 
 const indexMagic = "swidx\x00\x00\x01"
 
-const indexHeader = len(indexMagic) + sha256.Size + 4
-
 // indexPath is the index file of one config path.
 func indexPath(cacheDir, configPath string) string {
 	return filepath.Join(cacheDir, "config-"+creds.Key("config-index", configPath)[:32]+".idx")
@@ -35,7 +33,7 @@ func indexPath(cacheDir, configPath string) string {
 
 // indexIdentity is what an index entry is valid for.
 func indexIdentity(id fileIdentity) [sha256.Size]byte {
-	parts := append([]string{indexMagic, "version=" + version, "commit=" + commit}, id.parts()...)
+	parts := append(append([]string{indexMagic}, buildParts()...), id.parts()...)
 	return sha256.Sum256([]byte(creds.Key(parts...)))
 }
 
@@ -56,7 +54,7 @@ func (a *app) loadConfigIndexed(cfgPath, credPath string) (cfg *profiles.Config,
 	}
 	want := indexIdentity(before)
 	path := indexPath(dir, cfgPath)
-	if snap, ok := readIndex(path, want); ok {
+	if snap, ok := readIndex(path, indexMagic, want); ok {
 		credData, err := readOptional(credPath)
 		if err != nil {
 			return nil, true, err
@@ -88,41 +86,77 @@ func (a *app) loadConfigIndexed(cfgPath, credPath string) (cfg *profiles.Config,
 	// Record only what was read from a settled file that stayed the same.
 	after, err := statIdentity(cfgPath)
 	if snap != nil && err == nil && after == before && before.settled(a.clock()) {
-		if err := writeIndex(dir, path, want, snap); err != nil {
+		if err := writeIndex(dir, path, indexMagic, want, snap); err != nil {
 			a.debugf("config index not written: %v", err)
 		}
 	}
 	return cfg, true, nil
 }
 
-// readIndex returns the snapshot in the index file when it is valid for
-// want and intact.
-func readIndex(path string, want [sha256.Size]byte) ([]byte, bool) {
+// readIndex returns the payload of an index file (magic, the SHA-256 of
+// what it is valid for, the CRC-32C of the payload, the payload) when it is
+// valid for want and intact.
+func readIndex(path, magic string, want [sha256.Size]byte) ([]byte, bool) {
 	data, err := os.ReadFile(path)
-	if err != nil || len(data) < indexHeader || string(data[:len(indexMagic)]) != indexMagic {
+	header := len(magic) + sha256.Size + 4
+	if err != nil || len(data) < header || string(data[:len(magic)]) != magic {
 		return nil, false
 	}
-	if !bytes.Equal(data[len(indexMagic):len(indexMagic)+sha256.Size], want[:]) {
+	if !bytes.Equal(data[len(magic):len(magic)+sha256.Size], want[:]) {
 		return nil, false
 	}
-	snap := data[indexHeader:]
-	sum := binary.BigEndian.Uint32(data[indexHeader-4 : indexHeader])
-	if crc32.Checksum(snap, crc32.MakeTable(crc32.Castagnoli)) != sum {
+	payload := data[header:]
+	if crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)) != binary.BigEndian.Uint32(data[header-4:header]) {
 		return nil, false
 	}
-	return snap, true
+	return payload, true
 }
 
-// writeIndex replaces the index file atomically (0600, in the 0700 cache
+// writeIndex replaces an index file atomically (0600, in the 0700 cache
 // directory).
-func writeIndex(dir, path string, id [sha256.Size]byte, snap []byte) error {
+func writeIndex(dir, path, magic string, id [sha256.Size]byte, payload []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	data := make([]byte, 0, indexHeader+len(snap))
-	data = append(data, indexMagic...)
+	data := make([]byte, 0, len(magic)+sha256.Size+4+len(payload))
+	data = append(data, magic...)
 	data = append(data, id[:]...)
-	data = binary.BigEndian.AppendUint32(data, crc32.Checksum(snap, crc32.MakeTable(crc32.Castagnoli)))
-	data = append(data, snap...)
+	data = binary.BigEndian.AppendUint32(data, crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
+	data = append(data, payload...)
 	return creds.WriteFileAtomic(path, data, 0o600)
+}
+
+// loadConfigFor is loadConfig for a caller that needs only the named
+// profiles and their chains: from the index, only those are decoded
+// (profiles.LoadFromSnapshotFor); without a valid index it is loadConfig.
+func (a *app) loadConfigFor(names []string) (*profiles.Config, error) {
+	cfgPath, err := a.configPath()
+	if err != nil {
+		return nil, err
+	}
+	credPath, err := a.credentialsPath()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := a.cacheDir()
+	if a.noCache || err != nil {
+		return a.loadConfig()
+	}
+	id, err := statIdentity(cfgPath)
+	if err != nil {
+		return a.loadConfig()
+	}
+	snap, ok := readIndex(indexPath(dir, cfgPath), indexMagic, indexIdentity(id))
+	if !ok {
+		return a.loadConfig()
+	}
+	credData, err := readOptional(credPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := profiles.LoadFromSnapshotFor(snap, names, credPath, credData)
+	if errors.Is(err, profiles.ErrBadSnapshot) {
+		return a.loadConfig()
+	}
+	return cfg, err
 }

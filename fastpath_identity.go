@@ -84,3 +84,17 @@ func (a *app) clock() time.Time {
 	}
 	return a.now()
 }
+
+// buildParts identifies the running program for cache keys: what it
+// remembers (sessions handed out, parsed configs, list rows) was computed
+// by its code, so another build, even an unversioned one rebuilt in place,
+// must not trust it.
+func buildParts() []string {
+	parts := []string{"version=" + version, "commit=" + commit}
+	if exe, err := os.Executable(); err == nil {
+		if id, err := statIdentity(exe); err == nil {
+			parts = append(parts, id.parts()...)
+		}
+	}
+	return parts
+}

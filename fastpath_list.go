@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,10 +13,228 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switcher-cli/switcher/creds"
 	"github.com/switcher-cli/switcher/profiles"
 )
 
 // Cheaper parts of `switcher list` for large configs.
+//
+// The rows list prints (without the time left on cached sessions) depend
+// on nothing but the two files, so listRowsIndexed keeps them in the cache
+// directory under the files' identities and the build (rowsMagic, like the
+// config index of fastpath_config.go), and a warm `list` neither parses
+// nor plans: it decodes the rows, then asks the engine only about the few
+// profiles that have a live session, with only their chains decoded.
+
+const rowsMagic = "swrows\x00\x01"
+
+// listRowsIndexed is `loadConfig, listRows, addCachedLeft` through the rows
+// index.
+func (a *app) listRowsIndexed() ([]listRow, error) {
+	plain := func() ([]listRow, error) {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return nil, err
+		}
+		rows := listRows(cfg)
+		a.addCachedLeftIndexed(rows, cfg)
+		return rows, nil
+	}
+	if a.noCache {
+		return plain()
+	}
+	cfgPath, err := a.configPath()
+	if err != nil {
+		return nil, err
+	}
+	credPath, err := a.credentialsPath()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := a.cacheDir()
+	if err != nil {
+		return plain()
+	}
+	before, err := rowsIdentity(cfgPath, credPath)
+	if err != nil {
+		return plain()
+	}
+	path := filepath.Join(dir, "list-"+creds.Key("list-rows", cfgPath, credPath)[:32]+".idx")
+	want := sha256.Sum256([]byte(before.key))
+	if payload, ok := readIndex(path, rowsMagic, want); ok {
+		if rows, err := decodeRows(payload); err == nil {
+			a.debugf("list: rows from the index %s", path)
+			a.addCachedLeftFromIndex(rows, dir)
+			return rows, nil
+		}
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	rows := listRows(cfg)
+	after, err := rowsIdentity(cfgPath, credPath)
+	now := a.clock()
+	if err == nil && after == before && before.files[0].settled(now) && before.files[1].settled(now) {
+		if err := writeIndex(dir, path, rowsMagic, want, encodeRows(rows)); err != nil {
+			a.debugf("list: rows index not written: %v", err)
+		}
+	}
+	a.addCachedLeftIndexed(rows, cfg)
+	return rows, nil
+}
+
+// rowsIdentity is what the rows of a config and credentials file pair are
+// valid for.
+func rowsIdentity(cfgPath, credPath string) (fastState, error) {
+	var st fastState
+	for i, p := range []string{cfgPath, credPath} {
+		var err error
+		if st.files[i], err = statIdentity(p); err != nil {
+			return st, err
+		}
+	}
+	parts := append([]string{rowsMagic}, buildParts()...)
+	parts = append(parts, st.files[0].parts()...)
+	st.key = creds.Key(append(parts, st.files[1].parts()...)...)
+	return st, nil
+}
+
+// addCachedLeftFromIndex is addCachedLeftIndexed for rows that came from
+// the index: the config is decoded only for the profiles with a live
+// session and their chains, and only when there are some.
+func (a *app) addCachedLeftFromIndex(rows []listRow, dir string) {
+	live := liveSessionProfiles(dir, a.clock())
+	var names []string
+	for i := range rows {
+		if live[rows[i].Name] && rows[i].Error == "" && rows[i].Source != "none" {
+			names = append(names, rows[i].Chain...)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	cfg, err := a.loadConfigFor(names)
+	if err != nil {
+		a.debugf("list: no cached times: %v", err)
+		return
+	}
+	a.addCachedLeftIndexed(rows, cfg)
+}
+
+// encodeRows and decodeRows store rows (CachedLeftSeconds excepted) as
+// uvarints indexing a string table; TestRowsIndexKnowsListRowFields keeps
+// them in step with listRow.
+func encodeRows(rows []listRow) []byte {
+	ids := make(map[string]uint64, 4*len(rows))
+	var table []string
+	var body []byte
+	str := func(s string) {
+		id, ok := ids[s]
+		if !ok {
+			id = uint64(len(table))
+			ids[s] = id
+			table = append(table, s)
+		}
+		body = binary.AppendUvarint(body, id)
+	}
+	body = binary.AppendUvarint(body, uint64(len(rows)))
+	for i := range rows {
+		r := &rows[i]
+		for _, s := range []string{r.Name, r.RoleARN, r.Account, r.Role, r.SourceProfile, r.Region, r.MFASerial, r.MFA, r.Source, r.Pos, r.Error, r.short} {
+			str(s)
+		}
+		if r.Chain == nil {
+			body = binary.AppendUvarint(body, 0)
+		} else {
+			body = binary.AppendUvarint(body, uint64(len(r.Chain))+1)
+		}
+		for _, c := range r.Chain {
+			str(c)
+		}
+	}
+	out := binary.AppendUvarint(nil, uint64(len(table)))
+	for _, s := range table {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+	}
+	for _, s := range table {
+		out = append(out, s...)
+	}
+	return append(out, body...)
+}
+
+var errBadRows = errors.New("list rows index is corrupt")
+
+func decodeRows(data []byte) ([]listRow, error) {
+	next := func() (uint64, bool) {
+		v, n := binary.Uvarint(data)
+		if n <= 0 {
+			return 0, false
+		}
+		data = data[n:]
+		return v, true
+	}
+	ns, ok := next()
+	if !ok || ns > uint64(len(data)) {
+		return nil, errBadRows
+	}
+	lens := make([]uint64, ns)
+	var total uint64
+	for i := range lens {
+		if lens[i], ok = next(); !ok || lens[i] > uint64(len(data)) {
+			return nil, errBadRows
+		}
+		total += lens[i]
+	}
+	if total > uint64(len(data)) {
+		return nil, errBadRows
+	}
+	all := string(data[:total])
+	data = data[total:]
+	table := make([]string, ns)
+	var off uint64
+	for i, n := range lens {
+		table[i] = all[off : off+n]
+		off += n
+	}
+	bad := false
+	str := func() string {
+		id, ok := next()
+		if !ok || id >= uint64(len(table)) {
+			bad = true
+			return ""
+		}
+		return table[id]
+	}
+	n, ok := next()
+	if !ok || n > uint64(len(data)) {
+		return nil, errBadRows
+	}
+	rows := make([]listRow, n)
+	for i := range rows {
+		r := &rows[i]
+		for _, p := range []*string{&r.Name, &r.RoleARN, &r.Account, &r.Role, &r.SourceProfile, &r.Region, &r.MFASerial, &r.MFA, &r.Source, &r.Pos, &r.Error, &r.short} {
+			*p = str()
+		}
+		nc, ok := next()
+		if !ok || nc > uint64(len(data))+1 {
+			return nil, errBadRows
+		}
+		if nc > 0 {
+			r.Chain = make([]string, nc-1)
+			for j := range r.Chain {
+				r.Chain[j] = str()
+			}
+		}
+		if bad {
+			return nil, errBadRows
+		}
+	}
+	if len(data) != 0 {
+		return nil, errBadRows
+	}
+	return rows, nil
+}
 
 // addCachedLeftIndexed is addCachedLeft in O(cache entries) instead of
 // O(profiles): every session the engine stores names the profile asked

@@ -151,3 +151,165 @@ func TestAddCachedLeftIndexedMatches(t *testing.T) {
 		})
 	}
 }
+
+// TestRowsIndexKnowsListRowFields fails when listRow gains a field: the
+// rows index (encodeRows, decodeRows) and writeListJSON must learn it.
+func TestRowsIndexKnowsListRowFields(t *testing.T) {
+	known := []string{"Name", "RoleARN", "Account", "Role", "SourceProfile", "Chain", "Region", "MFASerial", "MFA", "Source", "Pos", "CachedLeftSeconds", "Error", "short"}
+	var got []string
+	typ := reflect.TypeFor[listRow]()
+	for i := range typ.NumField() {
+		got = append(got, typ.Field(i).Name)
+	}
+	if diff := cmp.Diff(known, got); diff != "" {
+		t.Errorf("listRow fields changed; update fastpath_list.go (-known +now):\n%s", diff)
+	}
+}
+
+func TestRowsIndexRoundTrip(t *testing.T) {
+	sample, err := profiles.Load("config", mustRead(t, "testdata/config/sample/config"), "credentials", mustRead(t, "testdata/config/sample/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := profiles.Load("config", mustRead(t, "testdata/config/broken/config"), "credentials", mustRead(t, "testdata/config/broken/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := filledRow(t)
+	filled.short = "short"
+	filled.CachedLeftSeconds = 0 // not stored
+	tests := []struct {
+		name string
+		rows []listRow
+	}{
+		{"none", []listRow{}},
+		{"every field", []listRow{filled, {Name: "nil chain"}, {Name: "empty chain", Chain: []string{}}}},
+		{"sample", listRows(sample)},
+		{"broken", listRows(broken)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := encodeRows(tt.rows)
+			got, err := decodeRows(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.rows, got, cmp.AllowUnexported(listRow{})); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			for n := range len(data) {
+				if _, err := decodeRows(data[:n]); err == nil {
+					t.Fatalf("%d of %d bytes decoded without error", n, len(data))
+				}
+			}
+		})
+	}
+}
+
+// plainListRows is what list printed before any index: parse, plan every
+// profile, ask the engine about every profile's cached session.
+func plainListRows(t *testing.T, a *app) []listRow {
+	t.Helper()
+	cfgPath, _ := a.configPath()
+	credPath, _ := a.credentialsPath()
+	cfgData, _ := readOptional(cfgPath)
+	credData, _ := readOptional(credPath)
+	cfg, err := profiles.Load(cfgPath, cfgData, credPath, credData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := listRows(cfg)
+	a.addCachedLeft(rows, cfg)
+	return rows
+}
+
+// TestListRowsIndexed: list through the rows index prints what it printed
+// without one, warm or cold, whatever changed in between.
+func TestListRowsIndexed(t *testing.T) {
+	config := func(f *stsFixture) string { return filepath.Join(f.home, ".aws", "config") }
+	tests := []struct {
+		name     string
+		prime    []string
+		change   func(t *testing.T, f *stsFixture)
+		at       time.Duration
+		wantWarm bool // the second list reads the index
+	}{
+		{name: "nothing cached", wantWarm: true},
+		{name: "sessions cached", prime: []string{"prod", "chained"}, wantWarm: true},
+		{name: "sessions expired", prime: []string{"prod"}, at: 2 * time.Hour, wantWarm: true},
+		{name: "sessions removed", prime: []string{"prod"}, wantWarm: true, change: func(t *testing.T, f *stsFixture) {
+			runSwitcher(t, f.env, "clean", "--all").wantCode(t, exitOK)
+		}},
+		{name: "role_arn edited, same size", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			replaceInFile(t, config(f), "role/prod\n", "role/dorp\n")
+		}},
+		{name: "profile added to the credentials file", change: func(t *testing.T, f *stsFixture) {
+			path := filepath.Join(f.home, ".aws", "credentials")
+			writeTestFile(t, path, string(mustRead(t, path))+"\n[extra]\naws_access_key_id = AKIAEXAMPLEEXTRA0001\naws_secret_access_key = fake\n")
+		}},
+		{name: "config touched within the same second", change: func(t *testing.T, f *stsFixture) {
+			fi, err := os.Stat(config(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt := fi.ModTime().Add(time.Nanosecond)
+			if err := os.Chtimes(config(f), mt, mt); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "config renamed away", change: func(t *testing.T, f *stsFixture) {
+			if err := os.Rename(config(f), config(f)+".old"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "rows index corrupt", change: func(t *testing.T, f *stsFixture) {
+			paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "list-*.idx"))
+			if len(paths) != 1 {
+				t.Fatalf("rows index files: %v", paths)
+			}
+			data := mustRead(t, paths[0])
+			data[len(data)-1] ^= 0xff
+			writeTestFile(t, paths[0], string(data))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSTSFixture(t)
+			for _, p := range tt.prime {
+				f.run(t, "credential-process", p).wantCode(t, exitOK)
+			}
+			now := settledNow()
+			a := &app{stderr: &bytes.Buffer{}, getenv: func(k string) string { return f.env[k] }, now: func() time.Time { return now }}
+			if _, err := a.listRowsIndexed(); err != nil { // cold: writes the index
+				t.Fatal(err)
+			}
+			if tt.change != nil {
+				tt.change(t, f)
+			}
+			now = now.Add(tt.at)
+			var debug bytes.Buffer
+			b := &app{stderr: &debug, debug: true, getenv: a.getenv, now: a.now}
+			got, err := b.listRowsIndexed()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(plainListRows(t, b), got, cmp.AllowUnexported(listRow{})); diff != "" {
+				t.Errorf("rows (-without index +with):\n%s", diff)
+			}
+			if warm := strings.Contains(debug.String(), "rows from the index"); warm != tt.wantWarm {
+				t.Errorf("read the index: %t, want %t\n%s", warm, tt.wantWarm, debug.String())
+			}
+			if tt.name == "sessions cached" {
+				var cached []string
+				for _, r := range got {
+					if r.CachedLeftSeconds > 0 {
+						cached = append(cached, r.Name)
+					}
+				}
+				if diff := cmp.Diff([]string{"prod", "chained"}, cached); diff != "" {
+					t.Errorf("rows with time left (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

@@ -48,7 +48,7 @@ func LoadAndSnapshot(configPath string, configData []byte, credsPath string, cre
 // snapshot that LoadAndSnapshot made of the same bytes (the caller keeps
 // track of that); the credentials file is parsed as Load does.
 func LoadFromSnapshot(snapshot []byte, credsPath string, credsData []byte) (*Config, error) {
-	c, err := decodeSnapshot(snapshot)
+	c, err := decodeSnapshot(snapshot, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +56,39 @@ func LoadFromSnapshot(snapshot []byte, credsPath string, credsData []byte) (*Con
 		return nil, err
 	}
 	return c, nil
+}
+
+// LoadFromSnapshotFor is LoadFromSnapshot for a caller that needs only the
+// named profiles and what their chains reach (source_profile, followed
+// until it closes; every sso-session and services section is kept): the
+// other config-file profiles are skipped, not decoded. Resolve and Plan of
+// a named profile give what they give on the whole Config; Profiles() and
+// Doctor() see only the decoded part.
+func LoadFromSnapshotFor(snapshot []byte, names []string, credsPath string, credsData []byte) (*Config, error) {
+	want := make(map[string]bool, 2*len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	for {
+		c, err := decodeSnapshot(snapshot, want)
+		if err != nil {
+			return nil, err
+		}
+		grew := false
+		for _, p := range c.profiles {
+			if sp := p.Value(KeySourceProfile); sp != "" && !want[sp] {
+				want[sp] = true
+				grew = true
+			}
+		}
+		if grew {
+			continue
+		}
+		if err := c.addCredentialsFile(credsPath, credsData); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 }
 
 // addCredentialsFile is the second half of Load.
@@ -288,6 +321,25 @@ func (r *snapReader) sub() map[string]map[string]Value {
 	return sub
 }
 
+// skipValues and skipSub read what values and sub would, keeping nothing.
+func (r *snapReader) skipValues() {
+	for range r.count() {
+		r.str()
+		r.str()
+		r.pos()
+	}
+}
+
+func (r *snapReader) skipSub() {
+	if !r.bool() {
+		return
+	}
+	for range r.count() {
+		r.str()
+		r.skipValues()
+	}
+}
+
 func (r *snapReader) sections(m map[string]*Section) []*Section {
 	n := r.count()
 	list := make([]*Section, 0, n)
@@ -304,7 +356,9 @@ func (r *snapReader) sections(m map[string]*Section) []*Section {
 	return list
 }
 
-func decodeSnapshot(data []byte) (*Config, error) {
+// decodeSnapshot decodes a snapshot: every profile, or with want only
+// those it names.
+func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, fmt.Errorf("%w: not a snapshot of this version", ErrBadSnapshot)
 	}
@@ -344,14 +398,34 @@ func decodeSnapshot(data []byte) (*Config, error) {
 		}
 	}
 	n := r.count()
-	c.byName = make(map[string]*Profile, n)
-	if n > 0 {
-		c.profiles = make([]*Profile, n)
+	keep := n
+	if want != nil {
+		keep = min(n, len(want))
 	}
-	backing := make([]Profile, n)
-	for i := range backing {
-		p := &backing[i]
-		p.Name, p.Pos = r.str(), r.pos()
+	c.byName = make(map[string]*Profile, keep)
+	if keep > 0 {
+		c.profiles = make([]*Profile, 0, keep)
+	}
+	backing := make([]Profile, keep)
+	for range n {
+		name := r.str()
+		if want != nil && !want[name] {
+			r.pos()
+			r.bool()
+			r.bool()
+			r.pos()
+			r.skipValues()
+			r.skipSub()
+			if r.err != nil {
+				return nil, r.err
+			}
+			continue
+		}
+		if len(c.profiles) == len(backing) {
+			return nil, fmt.Errorf("%w: more profiles than announced", ErrBadSnapshot)
+		}
+		p := &backing[len(c.profiles)]
+		p.Name, p.Pos = name, r.pos()
 		p.InConfig, p.InCredentials = r.bool(), r.bool()
 		p.CredentialsPos = r.pos()
 		p.Keys = r.values()
@@ -362,8 +436,11 @@ func decodeSnapshot(data []byte) (*Config, error) {
 		if _, dup := c.byName[p.Name]; dup {
 			return nil, fmt.Errorf("%w: profile %q twice", ErrBadSnapshot, p.Name)
 		}
-		c.profiles[i] = p
+		c.profiles = append(c.profiles, p)
 		c.byName[p.Name] = p
+	}
+	if len(c.profiles) == 0 {
+		c.profiles = nil
 	}
 	c.ssoList = c.sections(r, c.sso)
 	c.svcList = c.sections(r, c.services)

@@ -3,6 +3,7 @@ package profiles
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -170,6 +171,59 @@ func FuzzLoadFromSnapshot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := LoadFromSnapshot(data, "credentials", nil); err != nil && !errors.Is(err, ErrBadSnapshot) {
 			t.Fatalf("error %v does not wrap ErrBadSnapshot", err)
+		}
+	})
+}
+
+// TestLoadFromSnapshotFor: a partial decode plans every named profile as
+// the whole Config does.
+func TestLoadFromSnapshotFor(t *testing.T) {
+	for name, files := range snapshotCases(t) {
+		t.Run(name, func(t *testing.T) {
+			full, snap, err := LoadAndSnapshot("config", []byte(files[0]), "credentials", []byte(files[1]))
+			if err != nil {
+				t.Skipf("Load fails (%v)", err)
+			}
+			for _, p := range full.Profiles() {
+				part, err := LoadFromSnapshotFor(snap, []string{p.Name}, "credentials", []byte(files[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantErr := full.Plan(p.Name, PlanOptions{})
+				got, gotErr := part.Plan(p.Name, PlanOptions{})
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("Plan(%s) (-whole +partial):\n%s", p.Name, diff)
+				}
+				if diff := cmp.Diff(fmt.Sprint(wantErr), fmt.Sprint(gotErr)); diff != "" {
+					t.Errorf("Plan(%s) error (-whole +partial):\n%s", p.Name, diff)
+				}
+				if len(part.Profiles()) > len(full.Profiles()) {
+					t.Errorf("partial decode has %d profiles, the whole %d", len(part.Profiles()), len(full.Profiles()))
+				}
+			}
+			if _, err := LoadFromSnapshotFor(snap, []string{"no-such-profile"}, "credentials", []byte(files[1])); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Run("only the chain is decoded", func(t *testing.T) {
+		config, creds := genFiles(1000)
+		_, snap, err := LoadAndSnapshot("config", config, "credentials", creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := LoadFromSnapshotFor(snap, []string{"acct-00995"}, "credentials", creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range part.Profiles() {
+			if p.InConfig {
+				got = append(got, p.Name)
+			}
+		}
+		if diff := cmp.Diff([]string{"acct-00990", "acct-00991", "acct-00995"}, got); diff != "" {
+			t.Errorf("config profiles decoded (-want +got):\n%s", diff)
 		}
 	})
 }
