@@ -238,7 +238,9 @@ func fishQuote(s string) string {
 func writeFish(b *bytes.Buffer, ops []envOp) {
 	for _, op := range ops {
 		if op.Unset {
-			fmt.Fprintf(b, "set -e %s\n", op.Name)
+			// set -e of a variable that is not set returns 4; "or true"
+			// keeps `switcher export p | source; and ...` working.
+			fmt.Fprintf(b, "set -e %s; or true\n", op.Name)
 			continue
 		}
 		fmt.Fprintf(b, "set -gx %s %s\n", op.Name, fishQuote(op.Value))

@@ -103,11 +103,14 @@ func parseFishWords(src string) (words []string, rest string, err error) {
 				words = append(words, cur.String())
 			}
 			return words, src[i+1:], nil
-		case c == ' ':
+		case c == ' ' || c == ';':
 			if inWord {
 				words = append(words, cur.String())
 				cur.Reset()
 				inWord = false
+			}
+			if c == ';' {
+				words = append(words, ";") // an unquoted statement separator
 			}
 		case c == '\'':
 			i++
@@ -134,7 +137,7 @@ func parseFishWords(src string) (words []string, rest string, err error) {
 	return nil, "", errors.New("statement not newline-terminated")
 }
 
-// parseFish reads `set -gx NAME value` and `set -e NAME` statements.
+// parseFish reads `set -gx NAME value` and `set -e NAME; or true` statements.
 func parseFish(src string) ([]envOp, error) {
 	var ops []envOp
 	for src != "" {
@@ -144,7 +147,7 @@ func parseFish(src string) ([]envOp, error) {
 		}
 		src = rest
 		switch {
-		case len(words) == 3 && words[0] == "set" && words[1] == "-e":
+		case len(words) == 6 && words[0] == "set" && words[1] == "-e" && strings.Join(words[3:], " ") == "; or true":
 			ops = append(ops, envOp{Name: words[2], Unset: true})
 		case len(words) == 4 && words[0] == "set" && words[1] == "-gx":
 			ops = append(ops, envOp{Name: words[2], Value: words[3]})

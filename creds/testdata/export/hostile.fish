@@ -1,6 +1,6 @@
-set -e AWS_PROFILE
-set -e AWS_DEFAULT_PROFILE
-set -e AWS_SECURITY_TOKEN
+set -e AWS_PROFILE; or true
+set -e AWS_DEFAULT_PROFILE; or true
+set -e AWS_SECURITY_TOKEN; or true
 set -gx AWS_ACCESS_KEY_ID 'AKIAIOSFODNN7EXAMPLE'
 set -gx AWS_SECRET_ACCESS_KEY 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 set -gx AWS_SESSION_TOKEN 'FAKE//session+token/for/tests=='

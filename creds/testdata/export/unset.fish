@@ -1,10 +1,10 @@
-set -e AWS_ACCESS_KEY_ID
-set -e AWS_SECRET_ACCESS_KEY
-set -e AWS_SESSION_TOKEN
-set -e AWS_SECURITY_TOKEN
-set -e AWS_CREDENTIAL_EXPIRATION
-set -e AWS_REGION
-set -e AWS_DEFAULT_REGION
-set -e AWS_PROFILE
-set -e AWS_DEFAULT_PROFILE
-set -e SWITCHER_PROFILE
+set -e AWS_ACCESS_KEY_ID; or true
+set -e AWS_SECRET_ACCESS_KEY; or true
+set -e AWS_SESSION_TOKEN; or true
+set -e AWS_SECURITY_TOKEN; or true
+set -e AWS_CREDENTIAL_EXPIRATION; or true
+set -e AWS_REGION; or true
+set -e AWS_DEFAULT_REGION; or true
+set -e AWS_PROFILE; or true
+set -e AWS_DEFAULT_PROFILE; or true
+set -e SWITCHER_PROFILE; or true
