@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 // process: no command tree, no config parse, no plan. After a successful
 // credential-process, assumeRecorded stores the session (0600, atomic, in
 // the cache directory) under a key made of everything that can change the
-// answer; serveFast, run before anything else, recomputes that key from the
+// answer; serveFast, which main runs before anything else (serveFastMain),
+// recomputes that key from the
 // arguments, the environment and one stat of each file, and prints the
 // session when it still has more than credentialProcessMinRemaining left.
 // Anything it does not understand (other flags, --debug, --no-cache,
@@ -164,6 +166,14 @@ func (a *app) fastCache() (*creds.Cache, error) {
 		return nil, err
 	}
 	return &creds.Cache{Dir: dir, Now: a.now}, nil
+}
+
+// serveFastMain is what main calls first, before signal handling or any
+// other set-up (which costs a start-up as much as a third of a hello-world
+// program's): serveFast with the real dependencies.
+func serveFastMain(args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, handled bool) {
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	return a.serveFast(args)
 }
 
 // serveFast answers `switcher credential-process PROFILE` from the entry the

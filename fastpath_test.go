@@ -96,7 +96,7 @@ func TestParseFastArgs(t *testing.T) {
 }
 
 // TestFastPathHit: after one full run, the same call is answered by the
-// fast path with the same session and no STS call, through run itself.
+// fast path with the same session and no STS call.
 func TestFastPathHit(t *testing.T) {
 	f := newSTSFixture(t)
 	first := runAt(t, f.env, settledNow(), "credential-process", "prod")
@@ -110,11 +110,14 @@ func TestFastPathHit(t *testing.T) {
 	if diff := cmp.Diff(want, decodeProcessOutput(t, got)); diff != "" {
 		t.Errorf("fast path output (-want +got):\n%s", diff)
 	}
-	// run (the real entry point) takes it too: no STS call, same keys.
-	again := runSwitcher(t, f.env, "credential-process", "prod")
-	again.wantCode(t, exitOK)
-	if diff := cmp.Diff(want, decodeProcessOutput(t, again.stdout)); diff != "" {
-		t.Errorf("run output (-want +got):\n%s", diff)
+	// What main calls takes it too: no STS call, same keys.
+	var stdout, stderr bytes.Buffer
+	code, ok := serveFastMain([]string{"credential-process", "prod"}, &stdout, &stderr, func(k string) string { return f.env[k] })
+	if !ok || code != exitOK || stderr.Len() > 0 {
+		t.Fatalf("serveFastMain: handled %t, code %d, stderr %q", ok, code, stderr.String())
+	}
+	if diff := cmp.Diff(want, decodeProcessOutput(t, stdout.String())); diff != "" {
+		t.Errorf("serveFastMain output (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(1, f.sim.Calls("AssumeRole")); diff != "" {
 		t.Errorf("AssumeRole calls (-want +got):\n%s", diff)
