@@ -226,12 +226,12 @@ func (a *app) assumeRecorded(ctx context.Context, profile string, min time.Durat
 	if err != nil || keyErr != nil || a.noCache || !s.Expires() || !s.Temporary() {
 		return s, err
 	}
-	after, err := a.fastKey(req)
+	after, statErr := a.fastKey(req)
 	now := a.clock()
 	switch {
-	case err != nil || after != before:
+	case statErr != nil || after != before:
 		a.debugf("credential-process fast path: the files changed during the run; not recorded")
-		return s, nil
+		return s, nil //nolint:nilerr // the session is good; only the record is skipped
 	case !before.files[0].settled(now) || !before.files[1].settled(now):
 		a.debugf("credential-process fast path: a file changed less than %s ago; not recorded yet", racyWindow)
 		return s, nil

@@ -19,11 +19,11 @@ func benchFiles(b *testing.B, n int) map[string]string {
 	home := b.TempDir()
 	var cfg, cred strings.Builder
 	for i := range n {
-		switch {
-		case i%50 == 0:
+		switch i % 50 {
+		case 0:
 			fmt.Fprintf(&cfg, "[profile user-%d]\nregion = us-east-1\n\n", i)
 			fmt.Fprintf(&cred, "[user-%d]\naws_access_key_id = AKIAFAKE%012d\naws_secret_access_key = fake\n\n", i, i)
-		case i%50 == 1:
+		case 1:
 			fmt.Fprintf(&cfg, "[profile hub-%d]\nrole_arn = arn:aws:iam::%012d:role/Hub\nsource_profile = user-%d\n\n", i, 200000000000+i, i-1)
 		default:
 			fmt.Fprintf(&cfg, "[profile p-%d]\nrole_arn = arn:aws:iam::%012d:role/Admin\nsource_profile = hub-%d\nregion = eu-west-1\n\n", i, 300000000000+i, i-i%50+1)

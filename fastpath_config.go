@@ -41,16 +41,12 @@ func indexIdentity(id fileIdentity) [sha256.Size]byte {
 // --no-cache or without a cache directory: loadConfig parses as before.
 // Errors are loadConfig's: the files' read and parse errors.
 func (a *app) loadConfigIndexed(cfgPath, credPath string) (cfg *profiles.Config, handled bool, err error) {
-	if a.noCache {
-		return nil, false, nil
-	}
-	dir, err := a.cacheDir()
-	if err != nil {
-		return nil, false, nil
-	}
-	before, err := statIdentity(cfgPath)
-	if err != nil {
-		return nil, false, nil
+	// Without a cache directory, or a file that cannot be stat'ed, the
+	// plain loadConfig decides (and reports what is wrong).
+	dir, dirErr := a.cacheDir()
+	before, statErr := statIdentity(cfgPath)
+	if a.noCache || dirErr != nil || statErr != nil {
+		return nil, false, nil //nolint:nilerr // not handled: loadConfig reports it
 	}
 	want := indexIdentity(before)
 	path := indexPath(dir, cfgPath)

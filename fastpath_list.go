@@ -216,7 +216,8 @@ func decodeRows(data []byte) ([]listRow, error) {
 		return nil, errBadRows
 	}
 	rows := make([]listRow, n)
-	pool := make([]string, 0, 4*int(n)) // the chains, sliced out of one array
+	perRow := 4
+	pool := make([]string, 0, perRow*len(rows)) // the chains, sliced out of one array
 	for i := range rows {
 		r := &rows[i]
 		for _, p := range []*string{&r.Name, &r.RoleARN, &r.Account, &r.Role, &r.SourceProfile, &r.Region, &r.MFASerial, &r.MFA, &r.Source, &r.Pos, &r.Error, &r.short} {
@@ -227,11 +228,12 @@ func decodeRows(data []byte) ([]listRow, error) {
 			return nil, errBadRows
 		}
 		if nc > 0 {
-			if len(pool)+int(nc-1) > cap(pool) {
-				pool = make([]string, 0, max(4*int(n), int(nc-1)))
+			chain := len(data[:nc-1]) // nc-1 <= len(data): an int
+			if len(pool)+chain > cap(pool) {
+				pool = make([]string, 0, max(perRow*len(rows), chain))
 			}
 			start := len(pool)
-			for range nc - 1 {
+			for range chain {
 				pool = append(pool, str())
 			}
 			r.Chain = pool[start:len(pool):len(pool)]

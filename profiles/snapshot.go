@@ -273,7 +273,7 @@ func (r *snapReader) count() int {
 		r.fail("count out of range")
 		return 0
 	}
-	return int(v)
+	return int(v) //nolint:gosec // at most len(r.data)
 }
 
 func (r *snapReader) int() int {

@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -130,14 +131,14 @@ func (s *side) once() (time.Duration, int64, error) {
 	}
 	defer null.Close()
 	var stderr bytes.Buffer
-	cmd := exec.Command(s.argv[0], s.argv[1:]...)
+	cmd := exec.CommandContext(context.Background(), s.argv[0], s.argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
 	start := time.Now()
 	err = cmd.Run()
 	d := time.Since(start)
 	if err != nil {
 		// Run it again to show why, with stderr captured.
-		again := exec.Command(s.argv[0], s.argv[1:]...)
+		again := exec.CommandContext(context.Background(), s.argv[0], s.argv[1:]...)
 		again.Stdout, again.Stderr = null, &stderr
 		_ = again.Run()
 		return 0, 0, fmt.Errorf("%s: %w\n%s", strings.Join(s.argv, " "), err, stderr.String())

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -80,10 +81,12 @@ func run(seedFile string) error {
 			http.Error(w, "unknown MFA device", http.StatusNotFound)
 			return
 		}
-		fmt.Fprintln(w, code)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fmt.Fprintln(w, code) //nolint:gosec // six digits from the simulator, served as text/plain
 	})
 	mux.Handle("/", sim)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
