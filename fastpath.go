@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -244,4 +249,38 @@ func (a *app) assumeRecorded(ctx context.Context, profile string, min time.Durat
 		a.debugf("credential-process fast path: not recorded: %v", err)
 	}
 	return s, nil
+}
+
+// forgetFastSessions removes the fast-path entries of profile from the
+// cache directory, so that the next credential-process asks the engine: a
+// forced refresh (the dashboard's refresh key) replaces a session that may
+// have been revoked, and the fast path must not keep handing out the old
+// one. A missing directory is not an error.
+func forgetFastSessions(cacheDir, profile string) error {
+	entries, err := os.ReadDir(cacheDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	var first error
+	for _, de := range entries {
+		if !de.Type().IsRegular() || !strings.HasSuffix(de.Name(), ".json") {
+			continue
+		}
+		path := filepath.Join(cacheDir, de.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		var e struct{ Format, Profile string }
+		if json.Unmarshal(data, &e) != nil || e.Format != fastPathFormat || e.Profile != profile {
+			continue
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) && first == nil {
+			first = fmt.Errorf("cache: %w", err)
+		}
+	}
+	return first
 }

@@ -314,3 +314,41 @@ func TestFastEnvNamesCoverSources(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetFastSessions: after a forced refresh the fast path declines
+// for that profile only, and the engine's own sessions stay.
+func TestForgetFastSessions(t *testing.T) {
+	f := newSTSFixture(t)
+	for _, p := range []string{"prod", "chained"} {
+		runAt(t, f.env, settledNow(), "credential-process", p).wantCode(t, exitOK)
+	}
+	dir := filepath.Join(f.home, ".cache", "switcher")
+	before, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := forgetFastSessions(dir, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(len(before)-1, len(after)); diff != "" {
+		t.Errorf("files left (-want +got):\n%s", diff)
+	}
+	for p, want := range map[string]bool{"prod": false, "chained": true} {
+		if _, ok := serveFastAt(t, f.env, settledNow(), "credential-process", p); ok != want {
+			t.Errorf("fast path for %s: %t, want %t", p, ok, want)
+		}
+	}
+	// The engine still has prod's session: no new STS call.
+	calls := f.sim.Calls("AssumeRole")
+	runAt(t, f.env, settledNow(), "credential-process", "prod").wantCode(t, exitOK)
+	if diff := cmp.Diff(calls, f.sim.Calls("AssumeRole")); diff != "" {
+		t.Errorf("AssumeRole calls (-want +got):\n%s", diff)
+	}
+	if err := forgetFastSessions(filepath.Join(f.home, "missing"), "prod"); err != nil {
+		t.Errorf("missing directory: %v", err)
+	}
+}
