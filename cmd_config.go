@@ -24,6 +24,9 @@ func (a *app) loadConfig() (*profiles.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, ok, err := a.loadConfigIndexed(cfgPath, credPath); ok { // warm config index: fastpath_config.go
+		return cfg, err
+	}
 	cfgData, err := readOptional(cfgPath)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ AWS CLI captures stdout and stderr, else from the profile's mfa_process.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.assume(cmd.Context(), args[0], credentialProcessMinRemaining)
+			s, err := a.assumeRecorded(cmd.Context(), args[0], credentialProcessMinRemaining)
 			if err != nil {
 				return err
 			}

@@ -25,14 +25,12 @@ code goes on AssumeRole), and the chain from the profile to its credentials.`,
 		Example: "  switcher list\n  switcher list --json | jq -r '.[].name'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
+			rows, err := a.listRowsIndexed() // loadConfig, listRows, addCachedLeft through the rows index: fastpath_list.go
 			if err != nil {
 				return err
 			}
-			rows := listRows(cfg)
-			a.addCachedLeft(rows, cfg)
 			if asJSON {
-				return writeDataJSON(a.stdout, rows)
+				return writeListJSON(a.stdout, rows) // fastpath_list.go
 			}
 			return writeListTable(a.stdout, rows)
 		},

@@ -217,7 +217,14 @@ func (b *uiBackend) Assume(ctx context.Context, req ui.AssumeRequest) (*creds.Se
 			req.OnStep(ui.StepEvent{Index: ev.Index, Done: ev.Done, Cached: ev.Cached, Err: ev.Err})
 		}
 	}
-	return b.eng.Assume(ctx, req.Profile, opt)
+	s, err := b.eng.Assume(ctx, req.Profile, opt)
+	if err == nil && req.Refresh && b.eng.Cache != nil {
+		// credential-process's fast path must not go on handing out the
+		// session this refresh replaced. A failure here leaves that older
+		// session, still valid, in use: no reason to fail the refresh.
+		_ = forgetFastSessions(b.eng.Cache.Dir, req.Profile)
+	}
+	return s, err
 }
 
 // Exports are the statements for the shell in $SHELL's format.

@@ -35,6 +35,9 @@ var (
 )
 
 func main() {
+	if code, ok := serveFastMain(os.Args[1:], os.Stdout, os.Stderr, os.Getenv); ok { // credential-process cache hit, before any set-up: fastpath.go
+		os.Exit(code)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -24,16 +25,16 @@ func newDevice() *device {
 	return &device{fixed: map[string]bool{}, used: map[string]time.Time{}}
 }
 
-var tokenCodeRe = regexp.MustCompile(`^\d{6}$`)
+var tokenCodeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{6}$`) })
 
 // AddMFADevice registers an MFA device (or adds codes to one), each code
 // valid once. Codes must be six digits.
 func (s *Sim) AddMFADevice(serial string, codes ...string) error {
-	if len(serial) < 9 || len(serial) > 256 || !serialRe.MatchString(serial) {
+	if len(serial) < 9 || len(serial) > 256 || !serialRe().MatchString(serial) {
 		return fmt.Errorf("%w: MFA serial %q", ErrInvalidSeed, serial)
 	}
 	for _, c := range codes {
-		if !tokenCodeRe.MatchString(c) {
+		if !tokenCodeRe().MatchString(c) {
 			return fmt.Errorf("%w: MFA device %s: a code must be six digits", ErrInvalidSeed, serial)
 		}
 	}

@@ -191,9 +191,11 @@ func New(opts ...Option) *Sim {
 func (s *Sim) Account() string { return s.account }
 
 var (
-	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
-	accessKeyRe    = regexp.MustCompile(`^[\w]{16,128}$`)
-	nameRe         = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
+	})
+	accessKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w]{16,128}$`) })
+	nameRe      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
 )
 
 // ErrInvalidSeed is returned (wrapped) by the Add methods for seeds that
@@ -202,10 +204,10 @@ var ErrInvalidSeed = errors.New("stssim: invalid seed")
 
 // AddUser registers a user and its long-term keys.
 func (s *Sim) AddUser(u User) error {
-	if !nameRe.MatchString(u.Name) {
+	if !nameRe().MatchString(u.Name) {
 		return fmt.Errorf("%w: user name %q", ErrInvalidSeed, u.Name)
 	}
-	if !accessKeyRe.MatchString(u.AccessKeyID) || u.SecretAccessKey == "" {
+	if !accessKeyRe().MatchString(u.AccessKeyID) || u.SecretAccessKey == "" {
 		return fmt.Errorf("%w: user %s: access key id must be 16-128 word characters and the secret non-empty", ErrInvalidSeed, u.Name)
 	}
 	s.mu.Lock()
@@ -237,7 +239,7 @@ func (s *Sim) AddUser(u User) error {
 
 // AddRole registers a role.
 func (s *Sim) AddRole(r Role) error {
-	m := roleARNPattern.FindStringSubmatch(r.ARN)
+	m := roleARNPattern().FindStringSubmatch(r.ARN)
 	if m == nil {
 		return fmt.Errorf("%w: role ARN %q", ErrInvalidSeed, r.ARN)
 	}
@@ -247,7 +249,7 @@ func (s *Sim) AddRole(r Role) error {
 	if r.MaxSessionDuration < time.Hour || r.MaxSessionDuration > 12*time.Hour {
 		return fmt.Errorf("%w: role %s: MaxSessionDuration %s is outside 1h..12h", ErrInvalidSeed, r.ARN, r.MaxSessionDuration)
 	}
-	if r.ExternalID != "" && !externalIDRe.MatchString(r.ExternalID) {
+	if r.ExternalID != "" && !externalIDRe().MatchString(r.ExternalID) {
 		return fmt.Errorf("%w: role %s: external id syntax", ErrInvalidSeed, r.ARN)
 	}
 	r.Trust = append([]string(nil), r.Trust...)

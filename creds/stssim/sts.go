@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -28,12 +29,12 @@ const (
 )
 
 var (
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-	serialRe      = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	digitsRe      = regexp.MustCompile(`^\d*$`)
-	tagKeyRe      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValueRe    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	sessionNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]*$`) })
+	externalIDRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@:/-]*$`) })
+	serialRe      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]*$`) })
+	digitsRe      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d*$`) })
+	tagKeyRe      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`) })
+	tagValueRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`) })
 )
 
 // The patterns STS names in its validation messages.
@@ -127,10 +128,10 @@ func readTags(v *violations, p paramSet) []Tag {
 		t := Tag{Key: p.Get(prefix + "Key"), Value: p.Get(prefix + "Value")}
 		if !p.Has(prefix + "Key") {
 			v.add(nil, fmt.Sprintf("tags.%d.member.key", i), "Member must not be null")
-		} else if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !tagKeyRe.MatchString(t.Key) {
+		} else if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !tagKeyRe().MatchString(t.Key) {
 			v.add(&t.Key, fmt.Sprintf("tags.%d.member.key", i), `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+ and have length between 1 and 128`)
 		}
-		if n := utf8.RuneCountInString(t.Value); n > 256 || !tagValueRe.MatchString(t.Value) {
+		if n := utf8.RuneCountInString(t.Value); n > 256 || !tagValueRe().MatchString(t.Value) {
 			v.add(&t.Value, fmt.Sprintf("tags.%d.member.value", i), `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]* and have length less than or equal to 256`)
 		}
 		tags = append(tags, t)
@@ -171,12 +172,12 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 	required(&v, p, "roleArn", "RoleArn")
 	required(&v, p, "roleSessionName", "RoleSessionName")
 	checkString(&v, p, "roleArn", "RoleArn", 20, 2048, nil, "", false)
-	checkString(&v, p, "roleSessionName", "RoleSessionName", 2, 64, sessionNameRe, patternName, false)
+	checkString(&v, p, "roleSessionName", "RoleSessionName", 2, 64, sessionNameRe(), patternName, false)
 	duration := checkDuration(&v, p, minDuration, maxRoleDuration, defaultRoleDuration)
-	checkString(&v, p, "externalId", "ExternalId", 2, 1224, externalIDRe, patternExternal, false)
-	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
-	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
-	checkString(&v, p, "sourceIdentity", "SourceIdentity", 2, 64, sessionNameRe, patternName, false)
+	checkString(&v, p, "externalId", "ExternalId", 2, 1224, externalIDRe(), patternExternal, false)
+	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe(), patternSerial, false)
+	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe(), patternTokenCode, true)
+	checkString(&v, p, "sourceIdentity", "SourceIdentity", 2, 64, sessionNameRe(), patternName, false)
 	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
 	minToken := checkMinTokenSize(&v, p)
 	tags := readTags(&v, p)
@@ -279,8 +280,8 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 func (s *Sim) getSessionToken(caller *session, p paramSet) (response, *apiError) {
 	var v violations
 	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
-	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe, patternSerial, false)
-	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe, patternTokenCode, true)
+	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe(), patternSerial, false)
+	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe(), patternTokenCode, true)
 	minToken := checkMinTokenSize(&v, p)
 	if aerr := v.err(); aerr != nil {
 		return nil, aerr
@@ -328,7 +329,7 @@ func (s *Sim) getCallerIdentity(caller *session, _ paramSet) (response, *apiErro
 func (s *Sim) getFederationToken(caller *session, p paramSet) (response, *apiError) {
 	var v violations
 	required(&v, p, "name", "Name")
-	checkString(&v, p, "name", "Name", 2, 32, sessionNameRe, patternName, false)
+	checkString(&v, p, "name", "Name", 2, 32, sessionNameRe(), patternName, false)
 	duration := checkDuration(&v, p, minDuration, maxUserTokenDuration, defaultUserDuration)
 	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
 	minToken := checkMinTokenSize(&v, p)
