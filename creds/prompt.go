@@ -128,28 +128,47 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// TTYPrompter asks on the controlling terminal, so it works while stdout
-// and stderr are captured (eval "$(switcher export p)", credential_process
-// under the AWS CLI). Input is not echoed when the device is a terminal.
+// TTYPrompter asks on the controlling terminal (/dev/tty; the console's
+// CONIN$ and CONOUT$ on Windows), so it works while stdout and stderr are
+// captured (eval "$(switcher export p)", credential_process under the AWS
+// CLI). Input is not echoed when the device is a terminal.
 type TTYPrompter struct {
-	// Path is the terminal device; "" means /dev/tty.
+	// Path is the terminal device; "" means the platform's own.
 	Path string
+}
+
+// open returns the device to read the code from and the one to write the
+// prompt to (the same file on Unix), and a function closing them.
+func (p TTYPrompter) open() (in, out *os.File, name string, closeAll func(), err error) {
+	if p.Path != "" {
+		f, err := os.OpenFile(p.Path, os.O_RDWR, 0)
+		if err != nil {
+			return nil, nil, p.Path, nil, err
+		}
+		return f, f, p.Path, func() { f.Close() }, nil
+	}
+	in, out, err = openDefaultTerminal()
+	if err != nil {
+		return nil, nil, defaultTerminalName, nil, err
+	}
+	return in, out, defaultTerminalName, func() {
+		in.Close()
+		if out != in {
+			out.Close()
+		}
+	}, nil
 }
 
 // MFACode opens the terminal, writes the prompt there and reads one line.
 // No terminal (no controlling tty, e.g. under cron or CI) returns an error
 // wrapping ErrNoMFAPrompt.
 func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (string, error) {
-	path := p.Path
-	if path == "" {
-		path = "/dev/tty"
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	in, out, path, closeAll, err := p.open()
 	if err != nil {
 		return "", fmt.Errorf("%w: cannot open %s: %w", ErrNoMFAPrompt, path, err)
 	}
-	defer f.Close()
-	if _, err := fmt.Fprintf(f, "MFA code for %s (%s): ", profile, serial); err != nil {
+	defer closeAll()
+	if _, err := fmt.Fprintf(out, "MFA code for %s (%s): ", profile, serial); err != nil {
 		return "", fmt.Errorf("%w: cannot write to %s: %w", ErrNoMFAPrompt, path, err)
 	}
 	type result struct {
@@ -157,7 +176,7 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 		err  error
 	}
 	done := make(chan result, 1)
-	fd := f.Fd()
+	fd := in.Fd()
 	isTerm := term.IsTerminal(fd)
 	var state *term.State
 	if isTerm {
@@ -170,9 +189,9 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 			var b []byte
 			b, err = term.ReadPassword(fd)
 			line = string(b)
-			fmt.Fprintln(f)
+			fmt.Fprintln(out)
 		} else {
-			line, err = bufio.NewReader(f).ReadString('\n')
+			line, err = bufio.NewReader(in).ReadString('\n')
 			if errors.Is(err, io.EOF) && line != "" {
 				err = nil
 			}
@@ -189,7 +208,7 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 		if state != nil {
 			_ = term.Restore(fd, state) // echo back on
 		}
-		fmt.Fprintln(f)
+		fmt.Fprintln(out)
 		return "", ctx.Err()
 	}
 }
