@@ -111,21 +111,20 @@ func listRowFor(cfg *profiles.Config, p *profiles.Profile) listRow {
 		r.Source = "none"
 		return r
 	}
-	pl, err := cfg.Plan(p.Name, profiles.PlanOptions{})
+	sum, err := cfg.Summarize(p.Name) // what Plan says of the chain and MFA, without the steps
 	if err != nil {
 		r.Error = err.Error()
 		r.short = shortError(err)
 		return r
 	}
-	ch := pl.Chain
-	r.Chain = ch.Names
-	r.Source = ch.Source.Kind.String()
-	if ch.Region.Value != "" {
-		r.Region = ch.Region.Value
+	r.Chain = sum.Names
+	r.Source = sum.Source.String()
+	if sum.Region != "" {
+		r.Region = sum.Region
 	}
-	r.MFA = pl.MFA.String()
+	r.MFA = sum.MFA.String()
 	if r.MFASerial == "" {
-		r.MFASerial = pl.MFASerial.Value
+		r.MFASerial = sum.MFASerial
 	}
 	return r
 }

@@ -1,10 +1,10 @@
 package profiles
 
 import (
+	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
-
-	"gopkg.in/ini.v1"
 )
 
 // Config is the merged view of the config and credentials files.
@@ -23,33 +23,19 @@ type Config struct {
 	notes []Finding
 }
 
-// loadOptions read a file the way the AWS CLI (Python's configparser, then
-// botocore) does: key names case-insensitive, section names not; full-line
-// comments only (# and ;), no inline comments, no backslash continuations,
-// quotes kept as written, nested values under a key with an empty value.
-// AllowNonUniqueSections skips ini.v1's linear duplicate-section scan (O(n²)
-// over a large file); duplicates are merged here, later keys winning.
-func loadOptions() ini.LoadOptions {
-	return ini.LoadOptions{
-		InsensitiveKeys:         true,
-		IgnoreInlineComment:     true,
-		IgnoreContinuation:      true,
-		PreserveSurroundedQuote: true,
-		AllowNestedValues:       true,
-		AllowNonUniqueSections:  true,
-		KeyValueDelimiters:      "=:",
-	}
-}
-
 // Load parses both files. A nil or empty slice means the file is absent.
 // Paths are used only to name positions. A malformed file is a *ParseError.
 func Load(configPath string, configData []byte, credsPath string, credsData []byte) (*Config, error) {
+	n := countHeaders(configData) + countHeaders(credsData)
 	c := &Config{
 		ConfigFile:      configPath,
 		CredentialsFile: credsPath,
-		byName:          make(map[string]*Profile),
+		byName:          make(map[string]*Profile, n),
 		sso:             make(map[string]*Section),
 		services:        make(map[string]*Section),
+	}
+	if n > 0 {
+		c.profiles = make([]*Profile, 0, n)
 	}
 	if err := c.loadFile(configPath, configData, true); err != nil {
 		return nil, err
@@ -58,6 +44,15 @@ func Load(configPath string, configData []byte, credsPath string, credsData []by
 		return nil, err
 	}
 	return c, nil
+}
+
+// countHeaders estimates the number of section headers in data, to size
+// what Load allocates.
+func countHeaders(data []byte) int {
+	if len(data) == 0 {
+		return 0
+	}
+	return bytes.Count(data, []byte("\n[")) + 1
 }
 
 // Profiles returns every profile: config-file order, then profiles found only
@@ -87,81 +82,71 @@ func (c *Config) Services(name string) (*Section, bool) {
 	return s, ok
 }
 
-// entry is one parsed section occurrence with positions.
-type entry struct {
-	header string
-	pos    Pos
-	keys   []keyValue
-}
-
-type keyValue struct {
-	name   string
-	val    Value
-	lines  []int // every line that set it in this section, when more than one
-	nested []nestedValue
-}
-
-type nestedValue struct {
-	key string
-	val Value
+// fileState is what loadFile remembers across the sections of one file.
+type fileState struct {
+	path     string
+	isConfig bool
+	label    string            // "config" or "credentials", for notes
+	seen     map[string]string // profile -> header seen in this file
+	header   map[string]int    // header -> line of its first occurrence
+	spare    []Profile         // profiles allocated, not yet used
+	headers  int               // estimate of the file's sections
 }
 
 func (c *Config) loadFile(path string, data []byte, isConfig bool) error {
 	if len(data) == 0 {
 		return nil
 	}
-	entries, err := parseFile(path, data)
-	if err != nil {
-		return err
-	}
-	fileLabel := "credentials"
+	n := countHeaders(data)
+	st := &fileState{path: path, isConfig: isConfig, label: "credentials", headers: n,
+		seen: make(map[string]string, n), header: make(map[string]int, n)}
 	if isConfig {
-		fileLabel = "config"
+		st.label = "config"
 	}
-	seen := make(map[string]string, len(entries)) // profile → header seen in this file
-	seenHeader := make(map[string]int, len(entries))
-	for i := range entries {
-		e := &entries[i]
-		if prev, dup := seenHeader[e.header]; dup {
-			c.note(SeverityError, "", "", e.pos,
-				fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, fileLabel, prev),
-				"merge the two sections into one")
-		} else {
-			seenHeader[e.header] = e.pos.Line
-		}
-		for _, kv := range e.keys {
-			if len(kv.lines) > 1 {
-				c.note(SeverityError, "", kv.name, kv.val.Pos,
-					fmt.Sprintf("%s is set %d times in [%s] (lines %s); the last one wins here, but the AWS CLI refuses to read the file", kv.name, len(kv.lines), e.header, joinInts(kv.lines)),
-					"keep one "+kv.name+" line")
-			}
-		}
-		if !isConfig {
-			if rest, ok := strings.CutPrefix(e.header, "profile "); ok {
-				c.note(SeverityWarning, e.header, "", e.pos,
-					fmt.Sprintf("in the credentials file a section is named after the profile itself: [%s] defines a profile named %q", e.header, e.header),
-					fmt.Sprintf("rename the section to [%s]", strings.TrimSpace(rest)))
-			}
-			c.addProfile(e.header, e, false, seen)
-			continue
-		}
-		kind, name := classifyConfigSection(e.header)
-		switch kind {
-		case sectionProfile:
-			c.addProfile(name, e, true, seen)
-		case sectionSSO:
-			c.addSection(c.sso, &c.ssoList, name, e)
-		case sectionServices:
-			c.addSection(c.services, &c.svcList, name, e)
-		case sectionIgnored:
-			if !knownNonProfileSection(e.header) {
-				c.note(SeverityWarning, "", "", e.pos,
-					fmt.Sprintf("the AWS CLI ignores [%s] in the config file: profiles there are written [profile NAME]", e.header),
-					fmt.Sprintf("rename the section to [profile %s] (or move it to the credentials file)", strings.TrimSpace(e.header)))
-			}
+	return scanFile(path, data, func(e *scanSection) { c.addScanned(st, e) })
+}
+
+// addScanned merges one section occurrence into the Config.
+func (c *Config) addScanned(st *fileState, e *scanSection) {
+	pos := Pos{File: st.path, Line: e.line}
+	if prev, dup := st.header[e.header]; dup {
+		c.note(SeverityError, "", "", pos,
+			fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, st.label, prev),
+			"merge the two sections into one")
+	} else {
+		st.header[e.header] = e.line
+	}
+	for i := range e.keys {
+		if kv := &e.keys[i]; len(kv.lines) > 1 {
+			c.note(SeverityError, "", kv.name, kv.val.Pos,
+				fmt.Sprintf("%s is set %d times in [%s] (lines %s); the last one wins here, but the AWS CLI refuses to read the file", kv.name, len(kv.lines), e.header, joinInts(kv.lines)),
+				"keep one "+kv.name+" line")
 		}
 	}
-	return nil
+	if !st.isConfig {
+		if rest, ok := strings.CutPrefix(e.header, "profile "); ok {
+			c.note(SeverityWarning, e.header, "", pos,
+				fmt.Sprintf("in the credentials file a section is named after the profile itself: [%s] defines a profile named %q", e.header, e.header),
+				fmt.Sprintf("rename the section to [%s]", strings.TrimSpace(rest)))
+		}
+		c.addProfile(st, e.header, e.header, pos, e.keys)
+		return
+	}
+	kind, name := classifyConfigSection(e.header)
+	switch kind {
+	case sectionProfile:
+		c.addProfile(st, name, e.header, pos, e.keys)
+	case sectionSSO:
+		c.addSection(c.sso, &c.ssoList, name, pos, e.keys)
+	case sectionServices:
+		c.addSection(c.services, &c.svcList, name, pos, e.keys)
+	case sectionIgnored:
+		if !knownNonProfileSection(e.header) {
+			c.note(SeverityWarning, "", "", pos,
+				fmt.Sprintf("the AWS CLI ignores [%s] in the config file: profiles there are written [profile NAME]", e.header),
+				fmt.Sprintf("rename the section to [profile %s] (or move it to the credentials file)", strings.TrimSpace(e.header)))
+		}
+	}
 }
 
 // knownNonProfileSection reports config sections the AWS CLI reads for itself.
@@ -177,31 +162,33 @@ func (c *Config) note(sev Severity, profile, key string, pos Pos, msg, fix strin
 	c.notes = append(c.notes, Finding{Severity: sev, Profile: profile, Key: key, Pos: pos, Message: msg, Fix: fix})
 }
 
-func (c *Config) addProfile(name string, e *entry, isConfig bool, seen map[string]string) {
+func (c *Config) addProfile(st *fileState, name, header string, pos Pos, keys []scanKey) {
 	p, ok := c.byName[name]
 	if !ok {
-		p = &Profile{Name: name, Pos: e.pos, Keys: make(map[string]Value, len(e.keys))}
+		p = st.newProfile()
+		p.Name, p.Pos, p.Keys = name, pos, make(map[string]Value, len(keys))
 		c.byName[name] = p
 		c.profiles = append(c.profiles, p)
 	}
-	if prev, dup := seen[name]; dup && prev != e.header {
-		c.note(SeverityWarning, name, "", e.pos,
-			fmt.Sprintf("profile %s is defined by both [%s] and [%s]; switcher merges them, later keys winning", name, prev, e.header),
+	if prev, dup := st.seen[name]; dup && prev != header {
+		c.note(SeverityWarning, name, "", pos,
+			fmt.Sprintf("profile %s is defined by both [%s] and [%s]; switcher merges them, later keys winning", name, prev, header),
 			"keep one of the two sections")
 	}
-	seen[name] = e.header
-	if isConfig {
+	st.seen[name] = header
+	if st.isConfig {
 		if !p.InConfig {
-			p.Pos = e.pos
+			p.Pos = pos
 		}
 		p.InConfig = true
 	} else {
 		if !p.InCredentials {
-			p.CredentialsPos = e.pos
+			p.CredentialsPos = pos
 		}
 		p.InCredentials = true
 	}
-	for _, kv := range e.keys {
+	for i := range keys {
+		kv := &keys[i]
 		p.Keys[kv.name] = kv.val
 		if len(kv.nested) > 0 {
 			if p.Sub == nil {
@@ -212,14 +199,15 @@ func (c *Config) addProfile(name string, e *entry, isConfig bool, seen map[strin
 	}
 }
 
-func (c *Config) addSection(m map[string]*Section, list *[]*Section, name string, e *entry) {
+func (c *Config) addSection(m map[string]*Section, list *[]*Section, name string, pos Pos, keys []scanKey) {
 	s, ok := m[name]
 	if !ok {
-		s = &Section{Name: name, Pos: e.pos, Keys: make(map[string]Value, len(e.keys))}
+		s = &Section{Name: name, Pos: pos, Keys: make(map[string]Value, len(keys))}
 		m[name] = s
 		*list = append(*list, s)
 	}
-	for _, kv := range e.keys {
+	for i := range keys {
+		kv := &keys[i]
 		s.Keys[kv.name] = kv.val
 		if len(kv.nested) > 0 {
 			if s.Sub == nil {
@@ -238,6 +226,18 @@ func nestedMap(m map[string]Value, nested []nestedValue) map[string]Value {
 		m[n.key] = n.val
 	}
 	return m
+}
+
+// newProfile allocates profiles in chunks, the first sized by the estimate
+// of the file's sections.
+func (st *fileState) newProfile() *Profile {
+	if len(st.spare) == 0 {
+		st.spare = make([]Profile, max(16, st.headers))
+		st.headers = 0
+	}
+	p := &st.spare[0]
+	st.spare = st.spare[1:]
+	return p
 }
 
 type sectionKind int
@@ -318,86 +318,10 @@ func shellSplit(s string) ([]string, bool) {
 	return words, true
 }
 
-// parseFile parses data with ini.v1 and attaches line numbers from the index.
-func parseFile(path string, data []byte) ([]entry, error) {
-	idx, err := indexLines(path, data)
-	if err != nil {
-		return nil, err
-	}
-	if len(idx.preamble) > 0 {
-		return nil, &ParseError{Pos: Pos{File: path, Line: idx.preamble[0]},
-			Msg: "setting before any [section] header"}
-	}
-	f, err := ini.LoadSources(loadOptions(), data)
-	if err != nil {
-		return nil, &ParseError{Pos: Pos{File: path}, Msg: err.Error()}
-	}
-	secs := f.Sections()
-	if len(secs) > 0 {
-		secs = secs[1:] // ini.v1's implicit section for settings before any header
-	}
-	if len(secs) != len(idx.sections) {
-		return nil, &ParseError{Pos: Pos{File: path},
-			Msg: fmt.Sprintf("cannot index the file: %d sections parsed, %d headers found", len(secs), len(idx.sections))}
-	}
-	entries := make([]entry, len(secs))
-	for i, s := range secs {
-		ix := &idx.sections[i]
-		e := &entries[i]
-		e.header = ix.header
-		e.pos = Pos{File: path, Line: ix.line}
-		keys := s.Keys()
-		e.keys = make([]keyValue, len(keys))
-		for j, k := range keys {
-			kv := &e.keys[j]
-			kv.name = k.Name()
-			var ik *idxKey
-			if j < len(ix.keys) && ix.keys[j].name == kv.name {
-				ik = &ix.keys[j]
-			} else if n := ix.find(kv.name); n >= 0 {
-				ik = &ix.keys[n]
-			}
-			line := ix.line
-			if ik != nil {
-				line = ik.line
-				if n := len(ik.dups); n > 0 {
-					kv.lines = append([]int{ik.line}, ik.dups...)
-					line = ik.dups[n-1]
-				}
-			}
-			kv.val = Value{Value: strings.TrimSpace(k.Value()), Pos: Pos{File: path, Line: line}}
-			nv := k.NestedValues()
-			if len(nv) == 0 {
-				continue
-			}
-			for n, raw := range nv {
-				line := kv.val.Pos.Line
-				if ik != nil && n < len(ik.nested) {
-					line = ik.nested[n]
-				}
-				raw = strings.TrimSpace(raw)
-				if raw == "" || raw[0] == '#' || raw[0] == ';' {
-					continue
-				}
-				nk, nval, ok := strings.Cut(raw, "=")
-				if !ok || strings.TrimSpace(nk) == "" {
-					return nil, &ParseError{Pos: Pos{File: path, Line: line},
-						Msg: fmt.Sprintf("nested setting under %s is not key = value: %q", kv.name, trimLine([]byte(raw)))}
-				}
-				kv.nested = append(kv.nested, nestedValue{
-					key: strings.TrimSpace(nk),
-					val: Value{Value: strings.TrimSpace(nval), Pos: Pos{File: path, Line: line}},
-				})
-			}
-		}
-	}
-	return entries, nil
-}
-
 func joinInts(xs []int) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {
-		s[i] = fmt.Sprint(x)
+		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
 }

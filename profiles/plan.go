@@ -27,38 +27,21 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 	}
 	pl := &Plan{Chain: ch}
 	src := ch.Source
-	longTerm := src.Kind == SourceStatic && !src.Temporary
-
-	// The serial of the first MFA code.
-	if sp, ok := c.byName[src.Profile]; ok {
-		pl.MFASerial, _ = sp.Get(KeyMFASerial)
-	}
-	if pl.MFASerial.Value == "" {
-		for _, h := range ch.Hops {
-			if h.MFASerial.Value != "" {
-				pl.MFASerial = h.MFASerial
-				break
-			}
-		}
-	}
 
 	requested := make([]int, len(ch.Hops))
 	reqPos := make([]Pos, len(ch.Hops))
+	hops := make([]hopMFA, len(ch.Hops))
 	for i, h := range ch.Hops {
 		requested[i], reqPos[i] = h.DurationSeconds, h.Duration.Pos
 	}
 	if n := len(ch.Hops); n > 0 && opt.DurationSeconds > 0 {
 		requested[n-1], reqPos[n-1] = opt.DurationSeconds, Pos{}
 	}
-
-	switch {
-	case pl.MFASerial.Value == "":
-		pl.MFA = MFANone
-	case longTerm && !(len(ch.Hops) == 1 && requested[0] > ChainedMaxDuration):
-		pl.MFA = MFASession
-	default:
-		pl.MFA = MFADirect
+	for i, h := range ch.Hops {
+		hops[i] = hopMFA{serial: h.MFASerial, seconds: requested[i]}
 	}
+	m := c.chooseMFA(src, hops)
+	pl.MFA, pl.MFASerial = m.mode, m.serial
 
 	if pl.MFA == MFASession {
 		st := Step{Kind: StepGetSessionToken, Hop: -1, Profile: src.Profile,
@@ -81,15 +64,6 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 		pl.Steps = append(pl.Steps, st)
 	}
 
-	// In direct mode with no hop naming a serial (the serial is the source
-	// profile's), the first hop carries the code.
-	directOnFirst := pl.MFA == MFADirect
-	for _, h := range ch.Hops {
-		if h.MFASerial.Value != "" {
-			directOnFirst = false
-		}
-	}
-
 	for i, h := range ch.Hops {
 		st := Step{Kind: StepAssumeRole, Hop: i, Profile: h.Profile, RoleARN: h.RoleARN.Value,
 			RequestedSeconds: requested[i], DurationPos: reqPos[i]}
@@ -110,17 +84,7 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 			st.Chained = true
 		}
 
-		// MFA on this call.
-		switch {
-		case webIdentity:
-		case pl.MFA == MFADirect && (h.MFASerial.Value != "" || directOnFirst && i == 0):
-			st.MFASerial = h.MFASerial.Value
-			if st.MFASerial == "" {
-				st.MFASerial = pl.MFASerial.Value
-			}
-		case pl.MFA == MFASession && h.MFASerial.Value != "" && h.MFASerial.Value != pl.MFASerial.Value:
-			st.MFASerial = h.MFASerial.Value
-		}
+		st.MFASerial = m.stepSerial(src, hops, i) // MFA on this call
 		if st.MFASerial != "" && pl.MFASerial.Value != "" && st.MFASerial != pl.MFASerial.Value {
 			pl.finding(SeverityWarning, h.Profile, KeyMFASerial, h.MFASerial.Pos,
 				fmt.Sprintf("mfa_serial %s differs from %s (%s), so this hop needs a second MFA code", h.MFASerial.Value, pl.MFASerial.Value, pl.MFASerial.Pos),
@@ -156,7 +120,7 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 		}
 		pl.Steps = append(pl.Steps, st)
 	}
-	if pl.MFA == MFADirect && !slices.ContainsFunc(pl.Steps, func(s Step) bool { return s.MFASerial != "" }) {
+	if m.ignored {
 		// Only a web identity hop names a serial: it cannot take a code.
 		pl.finding(SeverityWarning, src.Profile, KeyMFASerial, pl.MFASerial.Pos,
 			"mfa_serial is ignored: AssumeRoleWithWebIdentity takes no MFA code", "remove mfa_serial from this profile")
@@ -165,6 +129,86 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 	pl.Findings = append(pl.Findings, hopFindings(ch.Hops)...)
 	c.sortFindings(pl.Findings)
 	return pl, nil
+}
+
+// mfaChoice is how a plan uses MFA.
+type mfaChoice struct {
+	mode   MFAMode
+	serial Value // the serial of the first code
+	// directOnFirst: in direct mode with no hop naming a serial (the
+	// serial is the source profile's), the first hop carries the code.
+	directOnFirst bool
+	// ignored: direct mode, but no AssumeRole can carry the code (only a
+	// web identity hop names a serial): the plan has no MFA after all.
+	ignored bool
+}
+
+// hopMFA is what the MFA decision needs of a hop.
+type hopMFA struct {
+	serial  Value
+	seconds int // asked for; 0 for the default
+}
+
+// chooseMFA decides how a chain from src through hops (in call order) uses
+// MFA (see Plan):
+//
+//   - MFA serial: the source profile's mfa_serial, else the first hop's.
+//   - MFASession when the source is long-term static keys, unless a single
+//     hop asks for more than an hour.
+//   - MFADirect otherwise.
+func (c *Config) chooseMFA(src Source, hops []hopMFA) mfaChoice {
+	var m mfaChoice
+	if sp, ok := c.byName[src.Profile]; ok {
+		m.serial, _ = sp.Get(KeyMFASerial)
+	}
+	hopSerial := false
+	for _, h := range hops {
+		if h.serial.Value != "" {
+			if m.serial.Value == "" {
+				m.serial = h.serial
+			}
+			hopSerial = true
+		}
+	}
+	longTerm := src.Kind == SourceStatic && !src.Temporary
+	switch {
+	case m.serial.Value == "":
+		m.mode = MFANone
+	case longTerm && !(len(hops) == 1 && hops[0].seconds > ChainedMaxDuration):
+		m.mode = MFASession
+	default:
+		m.mode = MFADirect
+	}
+	m.directOnFirst = m.mode == MFADirect && !hopSerial
+	if m.mode == MFADirect {
+		m.ignored = true
+		for i := range hops {
+			if m.stepSerial(src, hops, i) != "" {
+				m.ignored = false
+				break
+			}
+		}
+	}
+	return m
+}
+
+// stepSerial is the serial whose code the AssumeRole of hop i carries, or
+// "": in direct mode the hops that name a serial (or the first hop, when
+// none does), in session mode a hop naming a different serial than the
+// session's; never a web identity call.
+func (m mfaChoice) stepSerial(src Source, hops []hopMFA, i int) string {
+	h := hops[i].serial.Value
+	switch {
+	case i == 0 && src.Kind == SourceWebIdentity:
+	case m.mode == MFADirect && (h != "" || m.directOnFirst && i == 0):
+		if h != "" {
+			return h
+		}
+		return m.serial.Value
+	case m.mode == MFASession && h != "" && h != m.serial.Value:
+		return h
+	}
+	return ""
 }
 
 // sortFindings orders findings by file (config first) and line, stably.

@@ -25,12 +25,32 @@ const (
 //
 // Errors: *UnknownProfileError, *CycleError, *ConfigError.
 func (c *Config) Resolve(name string) (*Chain, error) {
+	ch := &Chain{}
+	var buf [4]*Profile
+	roles, err := c.walk(ch, name, buf[:0])
+	if err != nil {
+		return nil, err
+	}
+	if len(roles) > 0 {
+		ch.Hops = make([]Hop, len(roles))
+		for i, p := range roles {
+			ch.Hops[i] = newHop(p)
+		}
+	}
+	c.fillChainSettings(ch)
+	return ch, nil
+}
+
+// walk is the part of Resolve that follows source_profile: it sets
+// ch.Target, ch.Names and ch.Source, and returns the role profiles (one per
+// hop, in call order) appended to roles.
+func (c *Config) walk(ch *Chain, name string, roles []*Profile) ([]*Profile, error) {
 	p, ok := c.byName[name]
 	if !ok {
 		return nil, c.unknownProfile(name)
 	}
-	ch := &Chain{Target: name}
-	var hops []Hop // target first; reversed at the end
+	ch.Target, ch.Names = name, make([]string, 0, 4)
+	start := len(roles) // roles[start:] is target first; reversed at the end
 	cur := p
 	for {
 		ch.Names = append(ch.Names, cur.Name)
@@ -51,7 +71,7 @@ func (c *Config) Resolve(name string) (*Chain, error) {
 			ch.Source = src
 			break
 		}
-		hops = append(hops, newHop(cur))
+		roles = append(roles, cur)
 		if wit, ok := cur.Get(KeyWebIdentityTokenFile); ok {
 			ch.Source = Source{Kind: SourceWebIdentity, Profile: cur.Name, Setting: wit, Temporary: true}
 			break
@@ -103,20 +123,26 @@ func (c *Config) Resolve(name string) (*Chain, error) {
 		}
 		cur = next
 	}
-	slices.Reverse(hops)
-	ch.Hops = hops
-	c.fillChainSettings(ch)
-	return ch, nil
+	slices.Reverse(roles[start:])
+	return roles, nil
+}
+
+// chainRegion is the first region set along a chain, target first.
+func (c *Config) chainRegion(names []string) Value {
+	for _, n := range names {
+		if v, ok := c.byName[n].Get(KeyRegion); ok {
+			return v
+		}
+	}
+	return Value{}
 }
 
 // fillChainSettings walks the chain target → source for the settings that
 // apply to the whole chain.
 func (c *Config) fillChainSettings(ch *Chain) {
+	ch.Region = c.chainRegion(ch.Names)
 	for _, n := range ch.Names {
 		p := c.byName[n]
-		if ch.Region.Value == "" {
-			ch.Region, _ = p.Get(KeyRegion)
-		}
 		if ch.MFAProcess.Value == "" {
 			ch.MFAProcess, _ = p.Get(KeyMFAProcess)
 		}
@@ -228,9 +254,7 @@ func needSSORole(p *Profile, v Value) error {
 	return nil
 }
 
-// newHop reads a role profile's AssumeRole settings. A duration_seconds
-// that is not a whole number is ignored, as the AWS CLI ignores it (Plan and
-// Doctor report it).
+// newHop reads a role profile's AssumeRole settings.
 func newHop(p *Profile) Hop {
 	h := Hop{Profile: p.Name}
 	h.RoleARN, _ = p.Get(KeyRoleARN)
@@ -240,13 +264,23 @@ func newHop(p *Profile) Hop {
 	h.SourceIdentity, _ = p.Get(KeySourceIdentity)
 	h.SessionTags, _ = p.Get(KeySessionTags)
 	h.TransitiveTags, _ = p.Get(KeyTransitiveSessionTags)
-	if d, ok := p.Get(KeyDurationSeconds); ok {
-		h.Duration = d
-		if n, err := strconv.Atoi(d.Value); err == nil {
-			h.DurationSeconds = n
-		}
-	}
+	h.Duration, h.DurationSeconds = hopDuration(p)
 	return h
+}
+
+// hopDuration is a role profile's duration_seconds, as written and parsed.
+// A value that is not a whole number is ignored (0), as the AWS CLI
+// ignores it (Plan and Doctor report it).
+func hopDuration(p *Profile) (Value, int) {
+	d, ok := p.Get(KeyDurationSeconds)
+	if !ok {
+		return Value{}, 0
+	}
+	n, err := strconv.Atoi(d.Value)
+	if err != nil {
+		return d, 0
+	}
+	return d, n
 }
 
 // unknownProfile builds the error with close names as suggestions.

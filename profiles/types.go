@@ -9,7 +9,7 @@
 //	plan, err := cfg.Plan("prod", profiles.PlanOptions{})
 package profiles
 
-import "fmt"
+import "strconv"
 
 // Pos is where a setting or section came from.
 type Pos struct {
@@ -21,7 +21,7 @@ func (p Pos) String() string {
 	if p.File == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line)
+	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
 // Value is one setting with its provenance.

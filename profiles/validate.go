@@ -82,11 +82,17 @@ func ValidateSourceIdentity(s string) error {
 
 // arnParts splits arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE.
 func arnParts(arn string) (partition, service, region, account, resource string, ok bool) {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) != 6 || p[0] != "arn" {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	if !ok {
 		return "", "", "", "", "", false
 	}
-	return p[1], p[2], p[3], p[4], p[5], true
+	var p [4]string
+	for i := range p {
+		if p[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", "", "", "", "", false
+		}
+	}
+	return p[0], p[1], p[2], p[3], rest, true
 }
 
 func validPartition(p string) bool {

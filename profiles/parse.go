@@ -1,0 +1,378 @@
+package profiles
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The parser of record. One pass over a file reads its sections, keys,
+// values and nested values the way gopkg.in/ini.v1 reads them with the
+// AWS-CLI-like options of the tests' reference reading (key names
+// case-insensitive, section names not, full-line comments only, no inline
+// comments or continuations, quotes kept, """ and ` values across lines,
+// indented lines under an empty value nested), and records the line of
+// everything it reads. FuzzLoad and TestParseMatchesINI hold it to ini.v1.
+// Values are substrings of one copy of the file: reading allocates little
+// beyond the Config itself.
+
+// scanSection is one section header occurrence and the settings under it,
+// as the scanner hands it over: valid until the next one.
+type scanSection struct {
+	header string // raw name between the brackets
+	line   int
+	keys   []scanKey // first-seen order (ini.v1's key order)
+}
+
+// scanKey is one distinct key of a section occurrence.
+type scanKey struct {
+	name   string // lower-cased, as ini.v1 stores it
+	val    Value  // the last value set (trimmed), at the line that set it
+	lines  []int  // every line that set it, when more than one
+	nested []nestedValue
+	raw    []rawLine // nested lines as read; flush parses them into nested
+	auto   bool      // last set by an auto-numbered "-" key
+}
+
+type rawLine struct {
+	text string // trimmed
+	line int
+}
+
+type nestedValue struct {
+	key string
+	val Value
+}
+
+// bigSection is the number of keys above which a section's keys are found
+// through a map rather than by a linear scan.
+const bigSection = 32
+
+// scanner reads one file.
+type scanner struct {
+	path   string
+	text   string
+	emit   func(*scanSection)
+	sec    scanSection
+	inSec  bool
+	byName map[string]int // keys of a big section; nil until one is seen
+	mapped bool           // byName holds the current section's keys
+	// Problems ini.v1 (or switcher) rejects, reported after every line has
+	// been read, so that a malformed line anywhere wins as it always did.
+	preamble  int   // first line of a setting before any section header
+	autoErr   error // a nested value under an auto-numbered key
+	nestedErr error // a nested line that is not key = value
+}
+
+// scanFile reads data and calls emit for each section occurrence, in file
+// order. Errors are *ParseError: the first malformed line, else the first
+// setting before any section header, else the first nested value under an
+// auto-numbered key, else the first nested line that is not key = value.
+func scanFile(path string, data []byte, emit func(*scanSection)) error {
+	s := &scanner{path: path, text: string(stripBOM(data)), emit: emit}
+	if err := s.run(); err != nil {
+		return err
+	}
+	s.flush()
+	switch {
+	case s.preamble > 0:
+		return s.bad(s.preamble, "setting before any [section] header")
+	case s.autoErr != nil:
+		return s.autoErr
+	}
+	return s.nestedErr
+}
+
+func (s *scanner) bad(line int, format string, args ...any) error {
+	return &ParseError{Pos: Pos{File: s.path, Line: line}, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) run() error {
+	text := s.text
+	var (
+		lastKey   = -1 // index into s.sec.keys; -1 for none or the preamble
+		lastEmpty bool // last key had an empty value: indented lines nest
+		autoIncr  = 1
+		lineNo    int
+		off       int // start of the next line
+	)
+	for off < len(text) || lineNo == 0 {
+		lineNo++
+		start := off
+		if i := strings.IndexByte(text[off:], '\n'); i >= 0 {
+			off += i + 1
+		} else {
+			off = len(text)
+		}
+		raw := text[start:off]
+		if lastEmpty && len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
+			if s.inSec && lastKey >= 0 {
+				k := &s.sec.keys[lastKey]
+				if k.auto && s.autoErr == nil {
+					s.autoErr = s.bad(lineNo, "nested setting under an auto-numbered (-) key: %q", trimLine(raw))
+				}
+				k.raw = append(k.raw, rawLine{text: strings.TrimSpace(raw), line: lineNo})
+			}
+			continue
+		}
+		line := trimLeftSpace(raw)
+		if line == "" {
+			continue
+		}
+		switch line[0] {
+		case '#', ';':
+			continue
+		case '[':
+			end := strings.LastIndexByte(line, ']')
+			if end < 0 {
+				return s.bad(lineNo, "section header %q has no closing ]", trimLine(line))
+			}
+			if end == 1 {
+				return s.bad(lineNo, "section header [] has no name")
+			}
+			s.flush()
+			s.sec = scanSection{header: line[1:end], line: lineNo, keys: s.sec.keys[:0]}
+			s.inSec, s.mapped = true, false
+			lastKey, lastEmpty, autoIncr = -1, false, 1
+			continue
+		}
+		name, valOff, problem := keyName(line)
+		if problem != "" {
+			return s.bad(lineNo, "%s: %q", problem, trimLine(line))
+		}
+		auto := name == "-"
+		if auto {
+			name = "#" + strconv.Itoa(autoIncr)
+			autoIncr++
+		}
+		valStart := off - len(line) + valOff
+		value, empty, next, consumed, ok := readValue(text, valStart, off)
+		if !ok {
+			return s.bad(lineNo, "quoted value is never closed")
+		}
+		if s.inSec {
+			lastKey = s.add(name, value, lineNo, auto)
+		} else {
+			if s.preamble == 0 {
+				s.preamble = lineNo
+			}
+			lastKey = -1
+		}
+		lastEmpty = empty
+		lineNo += consumed
+		off = next
+	}
+	return nil
+}
+
+// add sets a key of the current section and returns its index.
+func (s *scanner) add(name, raw string, line int, auto bool) int {
+	v := Value{Value: strings.TrimSpace(raw), Pos: Pos{File: s.path, Line: line}}
+	if i := s.find(name); i >= 0 {
+		k := &s.sec.keys[i]
+		if k.lines == nil {
+			k.lines = append(make([]int, 0, 2), k.val.Pos.Line)
+		}
+		k.lines = append(k.lines, line)
+		k.val, k.auto = v, auto
+		return i
+	}
+	s.sec.keys = append(s.sec.keys, scanKey{name: name, val: v, auto: auto})
+	i := len(s.sec.keys) - 1
+	switch {
+	case s.mapped:
+		s.byName[name] = i
+	case len(s.sec.keys) > bigSection:
+		if s.byName == nil {
+			s.byName = make(map[string]int, 2*bigSection)
+		}
+		clear(s.byName)
+		for j := range s.sec.keys {
+			s.byName[s.sec.keys[j].name] = j
+		}
+		s.mapped = true
+	}
+	return i
+}
+
+func (s *scanner) find(name string) int {
+	if s.mapped {
+		if i, ok := s.byName[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range s.sec.keys {
+		if s.sec.keys[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// flush parses the current section's nested lines and hands it over.
+func (s *scanner) flush() {
+	if !s.inSec {
+		return
+	}
+	for i := range s.sec.keys {
+		k := &s.sec.keys[i]
+		for _, r := range k.raw {
+			if r.text == "" || r.text[0] == '#' || r.text[0] == ';' {
+				continue
+			}
+			nk, nv, ok := strings.Cut(r.text, "=")
+			if !ok || strings.TrimSpace(nk) == "" {
+				if s.nestedErr == nil {
+					s.nestedErr = s.bad(r.line, "nested setting under %s is not key = value: %q", k.name, trimLine(r.text))
+				}
+				continue
+			}
+			k.nested = append(k.nested, nestedValue{
+				key: strings.TrimSpace(nk),
+				val: Value{Value: strings.TrimSpace(nv), Pos: Pos{File: s.path, Line: r.line}},
+			})
+		}
+	}
+	s.emit(&s.sec)
+}
+
+// stripBOM drops the byte-order marks ini.v1 drops.
+func stripBOM(data []byte) []byte {
+	switch {
+	case len(data) >= 2 && (data[0] == 0xFE && data[1] == 0xFF || data[0] == 0xFF && data[1] == 0xFE):
+		return data[2:]
+	case len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF:
+		return data[3:]
+	}
+	return data
+}
+
+// trimLeftSpace is strings.TrimLeftFunc(s, unicode.IsSpace), with a fast
+// path for ASCII.
+func trimLeftSpace(s string) string {
+	for len(s) > 0 {
+		c := s[0]
+		if c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return s
+			}
+			s = s[1:]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		if !unicode.IsSpace(r) {
+			return s
+		}
+		s = s[n:]
+	}
+	return s
+}
+
+// keyName mirrors ini.v1's readKeyName with the delimiters "=:" and its
+// NewKey's checks. It returns the lower-cased key name, the offset just
+// past the delimiter, or a problem.
+func keyName(line string) (string, int, string) {
+	var q string
+	switch line[0] {
+	case '"':
+		if len(line) > 6 && line[:3] == `"""` {
+			q = `"""`
+		} else {
+			q = `"`
+		}
+	case '`':
+		q = "`"
+	}
+	if q != "" {
+		start := len(q)
+		pos := strings.Index(line[start:], q)
+		if pos < 0 {
+			return "", 0, "key name quote is never closed"
+		}
+		pos += start
+		i := strings.IndexAny(line[pos+start:], "=:")
+		if i < 0 {
+			return "", 0, "line is neither a [section], a key = value setting nor a comment"
+		}
+		name := strings.TrimSpace(line[start:pos])
+		if name == "" {
+			return "", 0, "setting has an empty key name"
+		}
+		return lower(name), pos + i + start + 1, ""
+	}
+	end := strings.IndexAny(line, "=:")
+	if end < 0 {
+		return "", 0, "line is neither a [section], a key = value setting nor a comment"
+	}
+	name := strings.TrimSpace(line[:end])
+	if name == "" {
+		return "", 0, "setting has an empty key name"
+	}
+	return lower(name), end + 1, ""
+}
+
+// lower is strings.ToLower, returning s itself (no copy) when it is already
+// lower-case ASCII.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// readValue mirrors ini.v1's readValue for the reference options. The
+// value starts at text[start:] on a line that ends at next. It returns the
+// value as ini.v1 reads it (not yet trimmed), whether it is empty (so
+// indented lines that follow nest under it), where the line after it
+// starts and how many more lines a """ or ` quoted value spanned; ok is
+// false for a quoted value that is never closed.
+func readValue(text string, start, next int) (val string, empty bool, after, consumed int, ok bool) {
+	line := trimLeftSpace(text[start:next])
+	if line == "" {
+		return "", true, next, 0, true
+	}
+	var q string
+	switch {
+	case len(line) > 3 && line[:3] == `"""`:
+		q = `"""`
+	case line[0] == '`':
+		q = "`"
+	}
+	if q == "" {
+		v := strings.TrimSpace(line)
+		return v, v == "", next, 0, true
+	}
+	body := line[len(q):]
+	if p := strings.LastIndex(body, q); p >= 0 {
+		return body[:p], p == 0, next, 0, true
+	}
+	// Across lines: from after the opening quote to the last quote of the
+	// first line after it that has one, newlines included.
+	bodyStart := next - len(body)
+	for off := next; off < len(text); {
+		end := len(text)
+		if i := strings.IndexByte(text[off:], '\n'); i >= 0 {
+			end = off + i + 1
+		}
+		consumed++
+		if p := strings.LastIndex(text[off:end], q); p >= 0 {
+			v := text[bodyStart : off+p]
+			return v, v == "", end, consumed, true
+		}
+		off = end
+	}
+	return "", false, len(text), consumed, false
+}
+
+func trimLine(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
