@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,8 +22,8 @@ func (a *app) cleanCmd() *cobra.Command {
 		Long: `Remove the cached sessions and MFA sessions that have expired (and leftovers
 of interrupted writes) from switcher's cache directory ($XDG_CACHE_HOME or
 ~/.cache/switcher on Linux, ~/Library/Caches/switcher on macOS,
-%LocalAppData%\switcher on Windows). With --all, remove every entry: the next
-use of an MFA profile asks for a code again.`,
+%LocalAppData%\switcher on Windows). With --all, remove every entry (and the
+config and list indexes): the next use of an MFA profile asks for a code again.`,
 		Example: `  switcher clean
   switcher clean --all`,
 		Args: cobra.NoArgs,
@@ -38,7 +42,19 @@ use of an MFA profile asks for a code again.`,
 			if all {
 				what = ""
 			}
-			fmt.Fprintf(a.stderr, "switcher: removed %d %scache %s from %s\n", n, what, plural(n, "entry", "entries"), dir)
+			var indexes string
+			if all { // the config and list indexes too (fastpath_config.go)
+				idx, _ := filepath.Glob(filepath.Join(dir, "*.idx"))
+				for _, p := range idx {
+					if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+						return fmt.Errorf("cache: clean: %w", err)
+					}
+				}
+				if len(idx) > 0 {
+					indexes = fmt.Sprintf(" and %d index %s", len(idx), plural(len(idx), "file", "files"))
+				}
+			}
+			fmt.Fprintf(a.stderr, "switcher: removed %d %scache %s%s from %s\n", n, what, plural(n, "entry", "entries"), indexes, dir)
 			return nil
 		},
 	}

@@ -109,17 +109,42 @@ func readIndex(path, magic string, want [sha256.Size]byte) ([]byte, bool) {
 }
 
 // writeIndex replaces an index file atomically (0600, in the 0700 cache
-// directory).
-func writeIndex(dir, path, magic string, id [sha256.Size]byte, payload []byte) error {
+// directory). An index is derived data checked on every read (identity
+// hash, CRC-32C), so unlike a cache entry it is not synced to disk: a file
+// a crash leaves short or zeroed fails the check and is rebuilt.
+func writeIndex(dir, path, magic string, id [sha256.Size]byte, payload []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	data := make([]byte, 0, len(magic)+sha256.Size+4+len(payload))
-	data = append(data, magic...)
-	data = append(data, id[:]...)
-	data = binary.BigEndian.AppendUint32(data, crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
-	data = append(data, payload...)
-	return creds.WriteFileAtomic(path, data, 0o600)
+	var header []byte
+	header = append(header, magic...)
+	header = append(header, id[:]...)
+	header = binary.BigEndian.AppendUint32(header, crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
+	// The prefix of creds.WriteFileAtomic's temporary files, which
+	// `switcher clean` removes when a write was interrupted.
+	tmp, err := os.CreateTemp(dir, ".switcher-tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(header); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(payload); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // loadConfigFor is loadConfig for a caller that needs only the named

@@ -27,7 +27,7 @@ import (
 // nor plans: it decodes the rows, then asks the engine only about the few
 // profiles that have a live session, with only their chains decoded.
 
-const rowsMagic = "swrows\x00\x01"
+const rowsMagic = "swrows\x00\x02"
 
 // listRowsIndexed is `loadConfig, listRows, addCachedLeft` through the rows
 // index.
@@ -41,9 +41,6 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 		a.addCachedLeftIndexed(rows, cfg)
 		return rows, nil
 	}
-	if a.noCache {
-		return plain()
-	}
 	cfgPath, err := a.configPath()
 	if err != nil {
 		return nil, err
@@ -51,6 +48,10 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 	credPath, err := a.credentialsPath()
 	if err != nil {
 		return nil, err
+	}
+	defer listGC(cfgPath, credPath)()
+	if a.noCache {
+		return plain()
 	}
 	dir, err := a.cacheDir()
 	if err != nil {
@@ -63,10 +64,6 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 	path := filepath.Join(dir, "list-"+creds.Key("list-rows", cfgPath, credPath)[:32]+".idx")
 	want := sha256.Sum256([]byte(before.key))
 	if payload, ok := readIndex(path, rowsMagic, want); ok {
-		// What a warm list allocates lives until the process ends a moment
-		// later: collecting it on the way costs a third of the run (and its
-		// peak stays far under list's memory goal), so collect less often.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
 		if rows, err := decodeRows(payload); err == nil {
 			a.debugf("list: rows from the index %s", path)
 			a.addCachedLeftFromIndex(rows, dir)
@@ -87,6 +84,29 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 	}
 	a.addCachedLeftIndexed(rows, cfg)
 	return rows, nil
+}
+
+// listGC pauses the garbage collector for a list and returns what
+// restores it. A list keeps nearly everything it allocates until it prints
+// and exits a moment later, so collecting on the way frees little: at
+// 10,000 profiles the collector cost a third of a cold run and lowered its
+// peak RSS by nothing measurable (bench/PERFORMANCE.md). A memory limit
+// proportional to the two files (a 10,000-profile config of 1.4 MB parses
+// into about 10 MiB) still has a huge config collected rather than grown
+// without bound.
+func listGC(cfgPath, credPath string) (restore func()) {
+	limit := int64(32 << 20)
+	for _, p := range []string{cfgPath, credPath} {
+		if fi, err := os.Stat(p); err == nil {
+			limit += 24 * fi.Size()
+		}
+	}
+	percent := debug.SetGCPercent(-1)
+	prev := debug.SetMemoryLimit(limit)
+	return func() {
+		debug.SetMemoryLimit(prev)
+		debug.SetGCPercent(percent)
+	}
 }
 
 // rowsIdentity is what the rows of a config and credentials file pair are
@@ -127,122 +147,137 @@ func (a *app) addCachedLeftFromIndex(rows []listRow, dir string) {
 	a.addCachedLeftIndexed(rows, cfg)
 }
 
-// encodeRows and decodeRows store rows (CachedLeftSeconds excepted) as
-// uvarints indexing a string table; TestRowsIndexKnowsListRowFields keeps
-// them in step with listRow.
+// encodeRows and decodeRows store rows (CachedLeftSeconds excepted): the
+// number of rows, then each row's strings in field order and its chain
+// (uvarint length+1, 0 for nil, then the names). A string is a uvarint: 0
+// for the same value as the reference (this field of the row before; for
+// a chain's first name, the row's own name), else its length+1 and its
+// bytes. Neighbouring rows share most of their region, role, MFA and
+// source, so encoding needs no map and decoding slices one string.
+// TestRowsIndexKnowsListRowFields keeps them in step with listRow.
 func encodeRows(rows []listRow) []byte {
-	ids := make(map[string]uint64, 4*len(rows))
-	var table []string
-	var body []byte
-	str := func(s string) {
-		id, ok := ids[s]
-		if !ok {
-			id = uint64(len(table))
-			ids[s] = id
-			table = append(table, s)
-		}
-		body = binary.AppendUvarint(body, id)
-	}
+	body := make([]byte, 0, 160*len(rows)+16)
 	body = binary.AppendUvarint(body, uint64(len(rows)))
+	str := func(s, ref string) {
+		if s == ref {
+			body = append(body, 0)
+			return
+		}
+		body = binary.AppendUvarint(body, uint64(len(s))+1)
+		body = append(body, s...)
+	}
+	var prev listRow
 	for i := range rows {
 		r := &rows[i]
-		for _, s := range []string{r.Name, r.RoleARN, r.Account, r.Role, r.SourceProfile, r.Region, r.MFASerial, r.MFA, r.Source, r.Pos, r.Error, r.short} {
-			str(s)
-		}
+		str(r.Name, prev.Name)
+		str(r.RoleARN, prev.RoleARN)
+		str(r.Account, prev.Account)
+		str(r.Role, prev.Role)
+		str(r.SourceProfile, prev.SourceProfile)
+		str(r.Region, prev.Region)
+		str(r.MFASerial, prev.MFASerial)
+		str(r.MFA, prev.MFA)
+		str(r.Source, prev.Source)
+		str(r.Pos, prev.Pos)
+		str(r.Error, prev.Error)
+		str(r.short, prev.short)
 		if r.Chain == nil {
-			body = binary.AppendUvarint(body, 0)
+			body = append(body, 0)
 		} else {
 			body = binary.AppendUvarint(body, uint64(len(r.Chain))+1)
 		}
-		for _, c := range r.Chain {
-			str(c)
+		for j, c := range r.Chain {
+			str(c, chainRef(r, &prev, j))
 		}
+		prev = *r
 	}
-	out := binary.AppendUvarint(nil, uint64(len(table)))
-	for _, s := range table {
-		out = binary.AppendUvarint(out, uint64(len(s)))
+	return body
+}
+
+// chainRef is what a chain's j-th name is encoded against.
+func chainRef(r, prev *listRow, j int) string {
+	switch {
+	case j == 0:
+		return r.Name
+	case j < len(prev.Chain):
+		return prev.Chain[j]
 	}
-	for _, s := range table {
-		out = append(out, s...)
-	}
-	return append(out, body...)
+	return ""
 }
 
 var errBadRows = errors.New("list rows index is corrupt")
 
 func decodeRows(data []byte) ([]listRow, error) {
-	next := func() (uint64, bool) {
-		v, n := binary.Uvarint(data)
-		if n <= 0 {
-			return 0, false
-		}
-		data = data[n:]
-		return v, true
-	}
-	ns, ok := next()
-	if !ok || ns > uint64(len(data)) {
-		return nil, errBadRows
-	}
-	lens := make([]uint64, ns)
-	var total uint64
-	for i := range lens {
-		if lens[i], ok = next(); !ok || lens[i] > uint64(len(data)) {
-			return nil, errBadRows
-		}
-		total += lens[i]
-	}
-	if total > uint64(len(data)) {
-		return nil, errBadRows
-	}
-	all := string(data[:total])
-	data = data[total:]
-	table := make([]string, ns)
-	var off uint64
-	for i, n := range lens {
-		table[i] = all[off : off+n]
-		off += n
-	}
+	all := string(data) // one copy: every string is a slice of it
+	off := 0
 	bad := false
-	str := func() string {
-		id, ok := next()
-		if !ok || id >= uint64(len(table)) {
+	next := func() uint64 {
+		v, n := binary.Uvarint(data[off:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		off += n
+		return v
+	}
+	str := func(ref string) string {
+		n := next()
+		switch {
+		case bad:
+			return ""
+		case n == 0:
+			return ref
+		case n-1 > uint64(len(data)-off):
 			bad = true
 			return ""
 		}
-		return table[id]
+		s := all[off : off+int(n-1)] //nolint:gosec // n-1 <= len(data)-off
+		off += int(n - 1)            //nolint:gosec // as above
+		return s
 	}
-	n, ok := next()
-	if !ok || n > uint64(len(data)) {
+	n := next()
+	if bad || n > uint64(len(data)) {
 		return nil, errBadRows
 	}
 	rows := make([]listRow, n)
-	perRow := 4
+	const perRow = 4
 	pool := make([]string, 0, perRow*len(rows)) // the chains, sliced out of one array
+	var prev listRow
 	for i := range rows {
 		r := &rows[i]
-		for _, p := range []*string{&r.Name, &r.RoleARN, &r.Account, &r.Role, &r.SourceProfile, &r.Region, &r.MFASerial, &r.MFA, &r.Source, &r.Pos, &r.Error, &r.short} {
-			*p = str()
-		}
-		nc, ok := next()
-		if !ok || nc > uint64(len(data))+1 {
+		r.Name = str(prev.Name)
+		r.RoleARN = str(prev.RoleARN)
+		r.Account = str(prev.Account)
+		r.Role = str(prev.Role)
+		r.SourceProfile = str(prev.SourceProfile)
+		r.Region = str(prev.Region)
+		r.MFASerial = str(prev.MFASerial)
+		r.MFA = str(prev.MFA)
+		r.Source = str(prev.Source)
+		r.Pos = str(prev.Pos)
+		r.Error = str(prev.Error)
+		r.short = str(prev.short)
+		nc := next()
+		if bad || nc > uint64(len(data)-off)+1 {
 			return nil, errBadRows
 		}
 		if nc > 0 {
-			chain := len(data[:nc-1]) // nc-1 <= len(data): an int
+			chain := int(nc - 1) //nolint:gosec // at most len(data)
 			if len(pool)+chain > cap(pool) {
 				pool = make([]string, 0, max(perRow*len(rows), chain))
 			}
 			start := len(pool)
-			for range chain {
-				pool = append(pool, str())
+			for j := range chain {
+				pool = append(pool, str(chainRef(r, &prev, j)))
 			}
 			r.Chain = pool[start:len(pool):len(pool)]
 		}
 		if bad {
 			return nil, errBadRows
 		}
+		prev = *r
 	}
-	if len(data) != 0 {
+	if off != len(data) {
 		return nil, errBadRows
 	}
 	return rows, nil

@@ -30,3 +30,14 @@ func BenchmarkListJSONCold(b *testing.B) {
 		benchRun(b, env, now, "list", "--json")
 	}
 }
+
+// BenchmarkListJSONNoCache is `switcher list --json --no-cache` at 10,000
+// profiles in process: parse and summarize, no index, no cache.
+func BenchmarkListJSONNoCache(b *testing.B) {
+	env := benchFiles(b, 10000)
+	now := time.Now().Add(time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		benchRun(b, env, now, "list", "--json", "--no-cache")
+	}
+}

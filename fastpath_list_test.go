@@ -238,7 +238,22 @@ func TestListRowsIndexed(t *testing.T) {
 		{name: "sessions cached", prime: []string{"prod", "chained"}, wantWarm: true},
 		{name: "sessions expired", prime: []string{"prod"}, at: 2 * time.Hour, wantWarm: true},
 		{name: "sessions removed", prime: []string{"prod"}, wantWarm: true, change: func(t *testing.T, f *stsFixture) {
-			runSwitcher(t, f.env, "clean", "--all").wantCode(t, exitOK)
+			paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "*.json"))
+			for _, p := range paths {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{name: "clean --all", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			r := runSwitcher(t, f.env, "clean", "--all")
+			r.wantCode(t, exitOK)
+			if !strings.Contains(r.stderr, " and 2 index files from ") {
+				t.Errorf("clean --all: %q, want the config and rows indexes removed", r.stderr)
+			}
+			if paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "*.idx")); len(paths) != 0 {
+				t.Errorf("index files left: %v", paths)
+			}
 		}},
 		{name: "role_arn edited, same size", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
 			replaceInFile(t, config(f), "role/prod\n", "role/dorp\n")

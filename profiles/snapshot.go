@@ -18,14 +18,15 @@ import (
 // live, is parsed every time, and a config file that itself holds a secret
 // (aws_secret_access_key, aws_session_token) gets no snapshot, so a snapshot
 // never copies a secret. Layout: a magic and format version, a string table
-// (count, lengths, then the bytes), then the config as uvarints that index
-// the table.
+// (count, lengths, then the bytes) for the strings that repeat (key names,
+// file names, notes), then the config as uvarints that index the table,
+// with values and names, which seldom repeat, inline (length, bytes).
 
 // ErrBadSnapshot is returned (wrapped) for bytes that are not a snapshot of
 // this format: the caller parses the file instead.
 var ErrBadSnapshot = errors.New("unusable config snapshot")
 
-const snapshotMagic = "swsnap\x00\x02"
+const snapshotMagic = "swsnap\x00\x03"
 
 // LoadAndSnapshot is Load that also returns a snapshot of the config file's
 // parse, or nil when the config file holds a secret.
@@ -132,6 +133,9 @@ type snapWriter struct {
 	body    []byte
 	ids     map[string]uint64
 	strings []string
+	// The file of the last position, most often the next one's too.
+	lastFile   string
+	lastFileID uint64
 }
 
 func (w *snapWriter) uint(v uint64) { w.body = binary.AppendUvarint(w.body, v) }
@@ -161,8 +165,19 @@ func (w *snapWriter) str(s string) {
 	w.uint(id)
 }
 
+// raw writes a string inline: its length, then its bytes.
+func (w *snapWriter) raw(s string) {
+	w.uint(uint64(len(s)))
+	w.body = append(w.body, s...)
+}
+
 func (w *snapWriter) pos(p Pos) {
-	w.str(p.File)
+	if p.File != w.lastFile || len(w.strings) == 0 {
+		w.str(p.File)
+		w.lastFile, w.lastFileID = p.File, w.ids[p.File]
+	} else {
+		w.uint(w.lastFileID)
+	}
 	w.int(p.Line)
 }
 
@@ -170,7 +185,7 @@ func (w *snapWriter) values(m map[string]Value) {
 	w.int(len(m))
 	for k, v := range m {
 		w.str(k)
-		w.str(v.Value)
+		w.raw(v.Value)
 		w.pos(v.Pos)
 	}
 }
@@ -190,7 +205,7 @@ func (w *snapWriter) sub(sub map[string]map[string]Value) {
 func (w *snapWriter) sections(list []*Section) {
 	w.int(len(list))
 	for _, s := range list {
-		w.str(s.Name)
+		w.raw(s.Name)
 		w.pos(s.Pos)
 		w.values(s.Keys)
 		w.sub(s.Sub)
@@ -198,7 +213,7 @@ func (w *snapWriter) sections(list []*Section) {
 }
 
 func (c *Config) encodeSnapshot() []byte {
-	w := &snapWriter{ids: make(map[string]uint64, 4*len(c.profiles)), body: make([]byte, 0, 32*len(c.profiles))}
+	w := &snapWriter{ids: make(map[string]uint64, 64), body: make([]byte, 0, 128*len(c.profiles)+64)}
 	w.str(c.ConfigFile)
 	w.str(c.CredentialsFile)
 	w.int(len(c.notes))
@@ -212,7 +227,7 @@ func (c *Config) encodeSnapshot() []byte {
 	}
 	w.int(len(c.profiles))
 	for _, p := range c.profiles {
-		w.str(p.Name)
+		w.raw(p.Name)
 		w.pos(p.Pos)
 		w.bool(p.InConfig)
 		w.bool(p.InCredentials)
@@ -242,7 +257,8 @@ func (c *Config) encodeSnapshot() []byte {
 
 // snapReader reads what snapWriter wrote; the first error sticks.
 type snapReader struct {
-	data    []byte
+	data    []byte // what is left to read
+	text    string // all of it as a string, ending where data ends
 	strings []string
 	err     error
 }
@@ -296,6 +312,17 @@ func (r *snapReader) str() string {
 	return r.strings[id]
 }
 
+// raw reads what snapWriter.raw wrote, as a slice of r.text.
+func (r *snapReader) raw() string {
+	n := r.count()
+	if r.err != nil {
+		return ""
+	}
+	off := len(r.text) - len(r.data)
+	r.data = r.data[n:]
+	return r.text[off : off+n]
+}
+
 func (r *snapReader) pos() Pos { return Pos{File: r.str(), Line: r.int()} }
 
 func (r *snapReader) values() map[string]Value {
@@ -303,7 +330,7 @@ func (r *snapReader) values() map[string]Value {
 	m := make(map[string]Value, n)
 	for range n {
 		k := r.str()
-		m[k] = Value{Value: r.str(), Pos: r.pos()}
+		m[k] = Value{Value: r.raw(), Pos: r.pos()}
 	}
 	return m
 }
@@ -325,7 +352,7 @@ func (r *snapReader) sub() map[string]map[string]Value {
 func (r *snapReader) skipValues() {
 	for range r.count() {
 		r.str()
-		r.str()
+		r.raw()
 		r.pos()
 	}
 }
@@ -344,7 +371,7 @@ func (r *snapReader) sections(m map[string]*Section) []*Section {
 	n := r.count()
 	list := make([]*Section, 0, n)
 	for range n {
-		s := &Section{Name: r.str(), Pos: r.pos()}
+		s := &Section{Name: r.raw(), Pos: r.pos()}
 		s.Keys = r.values()
 		s.Sub = r.sub()
 		if r.err != nil {
@@ -362,7 +389,8 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, fmt.Errorf("%w: not a snapshot of this version", ErrBadSnapshot)
 	}
-	r := &snapReader{data: data[len(snapshotMagic):]}
+	data = data[len(snapshotMagic):]
+	r := &snapReader{data: data, text: string(data)} // one copy: every string is a slice of it
 	ns := r.count()
 	lens := make([]int, ns)
 	total := 0
@@ -373,7 +401,7 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	if r.err != nil || total > len(r.data) {
 		return nil, fmt.Errorf("%w: string table truncated", ErrBadSnapshot)
 	}
-	all := string(r.data[:total]) // one allocation for every string
+	all := r.text[len(r.text)-len(r.data):]
 	r.data = r.data[total:]
 	r.strings = make([]string, ns)
 	off := 0
@@ -408,7 +436,7 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	}
 	backing := make([]Profile, keep)
 	for range n {
-		name := r.str()
+		name := r.raw()
 		if want != nil && !want[name] {
 			r.pos()
 			r.bool()
