@@ -227,12 +227,15 @@ func decodeRows(data []byte) ([]listRow, error) {
 			return ""
 		case n == 0:
 			return ref
-		case n-1 > uint64(len(data)-off):
+		}
+		rest := data[off:]
+		if n-1 > uint64(len(rest)) {
 			bad = true
 			return ""
 		}
-		s := all[off : off+int(n-1)] //nolint:gosec // n-1 <= len(data)-off
-		off += int(n - 1)            //nolint:gosec // as above
+		size := len(rest[:n-1]) // n-1 as an int
+		s := all[off : off+size]
+		off += size
 		return s
 	}
 	n := next()
@@ -258,11 +261,11 @@ func decodeRows(data []byte) ([]listRow, error) {
 		r.Error = str(prev.Error)
 		r.short = str(prev.short)
 		nc := next()
-		if bad || nc > uint64(len(data)-off)+1 {
+		if bad || nc > uint64(len(data[off:]))+1 {
 			return nil, errBadRows
 		}
 		if nc > 0 {
-			chain := int(nc - 1) //nolint:gosec // at most len(data)
+			chain := len(data[off:][:nc-1]) // nc-1 as an int
 			if len(pool)+chain > cap(pool) {
 				pool = make([]string, 0, max(perRow*len(rows), chain))
 			}

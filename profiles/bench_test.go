@@ -17,11 +17,11 @@ func genFiles(n int) (config, creds []byte) {
 	kb.Grow(n * 12)
 	for i := range n {
 		name := fmt.Sprintf("acct-%05d", i)
-		switch {
-		case i%10 == 0:
+		switch i % 10 {
+		case 0:
 			fmt.Fprintf(&cb, "[profile %s]\nregion = us-east-1\nmfa_serial = arn:aws:iam::111111111111:mfa/user%d\n\n", name, i)
 			fmt.Fprintf(&kb, "[%s]\naws_access_key_id = AKIAFAKEFAKE%08d\naws_secret_access_key = fakesecret\n\n", name, i)
-		case i%10 == 1:
+		case 1:
 			fmt.Fprintf(&cb, "[profile %s]\nrole_arn = arn:aws:iam::%012d:role/Hub\nsource_profile = acct-%05d\nduration_seconds = 3600\n\n", name, 200000000000+i, i-1)
 		default:
 			fmt.Fprintf(&cb, "# team %d\n[profile %s]\nrole_arn = arn:aws:iam::%012d:role/Admin\nsource_profile = acct-%05d\nregion = eu-west-1\nrole_session_name = alice\n\n", i, name, 300000000000+i, i-i%10+1)

@@ -5,6 +5,11 @@
 //
 // It does no I/O: callers hand it the bytes of each file.
 //
+// Load reads both files with its own one-pass parser (parse.go), which
+// also records the line of every setting. gopkg.in/ini.v1, with AWS-CLI-like
+// options, stays as the reference reading in the tests: FuzzLoad and
+// TestParseMatchesINI check that both read every input the same way.
+//
 //	cfg, err := profiles.Load(configPath, configBytes, credsPath, credsBytes)
 //	plan, err := cfg.Plan("prod", profiles.PlanOptions{})
 package profiles
