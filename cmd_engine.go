@@ -106,12 +106,11 @@ func (a *app) cacheDir() (string, error) {
 
 func userCacheDir(goos string, getenv func(string) string) (string, error) {
 	home := func() (string, error) {
-		for _, k := range []string{"HOME", "USERPROFILE"} {
-			if h := getenv(k); h != "" {
-				return h, nil
-			}
+		h, err := homeFromEnv(goos, getenv)
+		if err != nil {
+			return "", errors.New("cannot find the cache directory: neither $XDG_CACHE_HOME nor $HOME is set")
 		}
-		return "", errors.New("cannot find the cache directory: neither $XDG_CACHE_HOME nor $HOME is set")
+		return h, nil
 	}
 	switch goos {
 	case "windows":

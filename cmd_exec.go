@@ -69,7 +69,10 @@ func (a *app) runChild(name string, args, env []string) error {
 		}
 		return &exitError{exitCannotRun}
 	}
-	child := exec.Command(path, args...)
+	// No CommandContext: cancelling would SIGKILL the child, while exec
+	// forwards SIGTERM/SIGHUP and lets the child decide how to stop.
+	child := exec.Command(path, args...) //nolint:noctx // signals are forwarded, see above
+
 	child.Args[0] = name
 	child.Env = env
 	child.Stdin, child.Stdout, child.Stderr = a.stdin, a.stdout, a.stderr

@@ -111,12 +111,11 @@ func userStateDir(goos string, getenv func(string) string) (string, error) {
 	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
 		return d, nil
 	}
-	for _, k := range []string{"HOME", "USERPROFILE"} {
-		if h := getenv(k); h != "" {
-			return filepath.Join(h, ".local", "state"), nil
-		}
+	h, err := homeFromEnv(goos, getenv)
+	if err != nil {
+		return "", errors.New("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")
 	}
-	return "", errors.New("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")
+	return filepath.Join(h, ".local", "state"), nil
 }
 
 // uiBackend implements ui.Backend with the config, the engine and the

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -116,11 +118,23 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// versionString is what --version prints: goreleaser sets version, commit
+// and date; a `go install ...@vX` build has only its module version.
+func versionString() string {
+	v, c, d := version, commit, date
+	if v == "dev" {
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return fmt.Sprintf("%s (commit %s, built %s)", v, c, d)
+}
+
 func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "switcher",
 		Short:         "Assume AWS roles from ~/.aws/config: picker, exports, credential_process, dashboard",
-		Version:       fmt.Sprintf("%s (commit %s, built %s)", version, commit, date),
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -183,12 +197,22 @@ func wrapArgs(c *cobra.Command) {
 
 // homeDir is the user's home from the injected environment.
 func (a *app) homeDir() (string, error) {
-	for _, k := range []string{"HOME", "USERPROFILE"} {
-		if h := a.getenv(k); h != "" {
+	return homeFromEnv(runtime.GOOS, a.getenv)
+}
+
+// homeFromEnv is HOME, or on Windows USERPROFILE first, as the AWS CLI and
+// SDKs read it (under Git Bash HOME can be a /c/Users/... path).
+func homeFromEnv(goos string, getenv func(string) string) (string, error) {
+	keys := []string{"HOME", "USERPROFILE"}
+	if goos == "windows" {
+		keys = []string{"USERPROFILE", "HOME"}
+	}
+	for _, k := range keys {
+		if h := getenv(k); h != "" {
 			return h, nil
 		}
 	}
-	return "", errors.New("cannot find the home directory: set HOME")
+	return "", fmt.Errorf("cannot find the home directory: set %s", keys[0])
 }
 
 // configPath is --config, $AWS_CONFIG_FILE or ~/.aws/config.

@@ -372,6 +372,10 @@ func explainAPIError(e *STSError, sc stepContext) {
 	}
 }
 
+// wsaeConnRefused is WSAECONNREFUSED: on Windows a refused connection
+// carries this Winsock code, which syscall.ECONNREFUSED does not match.
+const wsaeConnRefused = syscall.Errno(10061)
+
 func explainTransportError(e *STSError, sc stepContext, err error) {
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
@@ -382,7 +386,7 @@ func explainTransportError(e *STSError, sc stepContext, err error) {
 	var ne net.Error
 	var dnsErr *net.DNSError
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, wsaeConnRefused):
 		e.Kind = KindNetwork
 		e.Fix = fmt.Sprintf("nothing accepts connections at %s: check the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL_STS, endpoint_url) and any proxy (HTTPS_PROXY)", endpointDesc(sc.Endpoint))
 	case errors.As(err, &dnsErr):

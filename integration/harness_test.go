@@ -225,7 +225,7 @@ func startMoto(dir string, s seed) (*motoServer, error) {
 			err = json.Unmarshal(line, m)
 		}
 		ready <- err
-		io.Copy(io.Discard, stdout)
+		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
 	case err = <-ready:
@@ -242,8 +242,8 @@ func startMoto(dir string, s seed) (*motoServer, error) {
 // stop ends the launcher by its pid (closing stdin also ends it).
 func (m *motoServer) stop() {
 	m.stdin.Close()
-	m.cmd.Process.Kill()
-	m.cmd.Wait()
+	_ = m.cmd.Process.Kill()
+	_ = m.cmd.Wait()
 }
 
 // cleanEnv drops everything that would make a child use other credentials,

@@ -5,6 +5,7 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,7 +138,7 @@ func TestExecForwardsSignals(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { cmd.Process.Kill() })
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
 			lines := bufio.NewScanner(stdout)
 			if !lines.Scan() || lines.Text() != "ready" {
 				t.Fatalf("child did not start: %q", lines.Text())
@@ -154,7 +155,8 @@ func TestExecForwardsSignals(t *testing.T) {
 				t.Errorf("child output (-want +got):\n%s", diff)
 			}
 			err = cmd.Wait()
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != code {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != code {
 				t.Errorf("switcher exit: %v, want the child's code %d", err, code)
 			}
 		})
