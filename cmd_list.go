@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -76,17 +78,43 @@ func shortError(err error) string {
 }
 
 // listRows resolves every profile: role profiles first, then the others,
-// each group in file order.
+// each group in file order. A large config is split between the CPUs
+// (a Config is safe for concurrent reads).
 func listRows(cfg *profiles.Config) []listRow {
+	return listRowsSplit(cfg, min(runtime.GOMAXPROCS(0), 4))
+}
+
+// listRowsSplit is listRows with at most maxWorkers goroutines, each given
+// at least 2,000 rows.
+func listRowsSplit(cfg *profiles.Config, maxWorkers int) []listRow {
 	all := cfg.Profiles()
-	rows := make([]listRow, 0, len(all))
+	order := make([]*profiles.Profile, 0, len(all))
 	for _, roles := range []bool{true, false} {
 		for _, p := range all {
 			if p.IsRole() == roles {
-				rows = append(rows, listRowFor(cfg, p))
+				order = append(order, p)
 			}
 		}
 	}
+	rows := make([]listRow, len(order))
+	fill := func(from, to int) {
+		for i := from; i < to; i++ {
+			rows[i] = listRowFor(cfg, order[i])
+		}
+	}
+	const perWorker = 2000
+	workers := min(maxWorkers, len(rows)/perWorker)
+	if workers < 2 {
+		fill(0, len(rows))
+		return rows
+	}
+	var wg sync.WaitGroup
+	chunk := (len(rows) + workers - 1) / workers
+	for from := chunk; from < len(rows); from += chunk {
+		wg.Go(func() { fill(from, min(from+chunk, len(rows))) })
+	}
+	fill(0, chunk)
+	wg.Wait()
 	return rows
 }
 

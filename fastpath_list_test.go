@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -326,5 +327,41 @@ func TestListRowsIndexed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListRowsSplit: rows computed by several workers (a large config) are
+// the rows computed one by one, in the same order.
+func TestListRowsSplit(t *testing.T) {
+	var config, creds strings.Builder
+	for i := range 5000 {
+		switch i % 50 {
+		case 0:
+			fmt.Fprintf(&config, "[profile user-%d]\nmfa_serial = arn:aws:iam::%012d:mfa/u\n", i, i)
+			fmt.Fprintf(&creds, "[user-%d]\naws_access_key_id = AKIAEXAMPLE%09d\naws_secret_access_key = fake\n", i, i)
+		case 7:
+			fmt.Fprintf(&config, "[profile broken-%d]\nrole_arn = arn:aws:iam::%012d:role/B\nsource_profile = missing\n", i, i)
+		case 9:
+			fmt.Fprintf(&config, "[profile plain-%d]\nregion = eu-west-1\n", i)
+		default:
+			fmt.Fprintf(&config, "[profile p-%d]\nrole_arn = arn:aws:iam::%012d:role/R\nsource_profile = user-%d\n", i, i, i-i%50)
+		}
+	}
+	cfg, err := profiles.Load("config", []byte(config.String()), "credentials", []byte(creds.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []listRow
+	for _, roles := range []bool{true, false} {
+		for _, p := range cfg.Profiles() {
+			if p.IsRole() == roles {
+				want = append(want, listRowFor(cfg, p))
+			}
+		}
+	}
+	for _, workers := range []int{1, 2, 4} {
+		if diff := cmp.Diff(want, listRowsSplit(cfg, workers), cmp.AllowUnexported(listRow{})); diff != "" {
+			t.Errorf("%d workers: rows (-one by one +split):\n%s", workers, diff)
+		}
 	}
 }
