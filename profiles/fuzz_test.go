@@ -43,5 +43,6 @@ func FuzzLoad(f *testing.F) {
 		}
 		_ = c.Doctor()
 		checkSummaries(t, c)
+		checkNotes(t, c, config, creds)
 	})
 }

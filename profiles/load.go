@@ -83,38 +83,100 @@ func (c *Config) Services(name string) (*Section, bool) {
 }
 
 // fileState is what loadFile remembers across the sections of one file.
+//
+// Duplicate headers and profiles defined by two headers are found without a
+// map entry per section: the first header of a profile in a file is its
+// plain one ([profile NAME] or [default]; [NAME] in the credentials file)
+// unless odd says otherwise, at the line of the profile's Pos (or
+// CredentialsPos). header and seen hold the rest: every non-profile header,
+// and the headers of the profiles a file names more than once.
 type fileState struct {
 	path     string
 	isConfig bool
 	label    string            // "config" or "credentials", for notes
-	seen     map[string]string // profile -> header seen in this file
 	header   map[string]int    // header -> line of its first occurrence
+	seen     map[string]string // profile named again -> its last header
+	odd      map[string]string // profile -> first header, when not the plain one
 	spare    []Profile         // profiles allocated, not yet used
 	headers  int               // estimate of the file's sections
+}
+
+func newFileState(path string, isConfig bool, headers int) *fileState {
+	st := &fileState{path: path, isConfig: isConfig, label: "credentials", headers: headers,
+		header: make(map[string]int), seen: make(map[string]string)}
+	if isConfig {
+		st.label = "config"
+	}
+	return st
 }
 
 func (c *Config) loadFile(path string, data []byte, isConfig bool) error {
 	if len(data) == 0 {
 		return nil
 	}
-	n := countHeaders(data)
-	st := &fileState{path: path, isConfig: isConfig, label: "credentials", headers: n,
-		seen: make(map[string]string, n), header: make(map[string]int, n)}
-	if isConfig {
-		st.label = "config"
-	}
+	st := newFileState(path, isConfig, countHeaders(data))
 	return scanFile(path, data, func(e *scanSection) { c.addScanned(st, e) })
+}
+
+// plainHeader reports whether header is the plain header of the config
+// profile name: [profile NAME], or [default] for default.
+func plainHeader(header, name string) bool {
+	if name == "default" {
+		return header == "default"
+	}
+	return len(header) == len(name)+len("profile ") && header[:len("profile ")] == "profile " && header[len("profile "):] == name
+}
+
+// recall records the first header of a profile the file names again.
+func (st *fileState) recall(name string, p *Profile) {
+	if _, ok := st.seen[name]; ok {
+		return
+	}
+	first, line := name, p.CredentialsPos.Line
+	if st.isConfig {
+		first, line = st.odd[name], p.Pos.Line
+		switch {
+		case first != "":
+		case name == "default":
+			first = "default"
+		default:
+			first = "profile " + name
+		}
+	}
+	st.header[first] = line
+	st.seen[name] = first
 }
 
 // addScanned merges one section occurrence into the Config.
 func (c *Config) addScanned(st *fileState, e *scanSection) {
 	pos := Pos{File: st.path, Line: e.line}
-	if prev, dup := st.header[e.header]; dup {
-		c.note(SeverityError, "", "", pos,
-			fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, st.label, prev),
-			"merge the two sections into one")
-	} else {
-		st.header[e.header] = e.line
+	kind, name := sectionProfile, e.header
+	if st.isConfig {
+		kind, name = classifyConfigSection(e.header)
+	}
+	var p *Profile
+	again := false // a profile this file named before
+	if kind == sectionProfile {
+		p = c.byName[name]
+		again = p != nil && (st.isConfig && p.InConfig || !st.isConfig && p.InCredentials)
+		switch {
+		case again:
+			st.recall(name, p)
+		case st.isConfig && !plainHeader(e.header, name):
+			if st.odd == nil {
+				st.odd = make(map[string]string)
+			}
+			st.odd[name] = e.header
+		}
+	}
+	if kind != sectionProfile || again {
+		if prev, dup := st.header[e.header]; dup {
+			c.note(SeverityError, "", "", pos,
+				fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, st.label, prev),
+				"merge the two sections into one")
+		} else {
+			st.header[e.header] = e.line
+		}
 	}
 	for i := range e.keys {
 		if kv := &e.keys[i]; len(kv.lines) > 1 {
@@ -129,13 +191,10 @@ func (c *Config) addScanned(st *fileState, e *scanSection) {
 				fmt.Sprintf("in the credentials file a section is named after the profile itself: [%s] defines a profile named %q", e.header, e.header),
 				fmt.Sprintf("rename the section to [%s]", strings.TrimSpace(rest)))
 		}
-		c.addProfile(st, e.header, e.header, pos, e.keys)
-		return
 	}
-	kind, name := classifyConfigSection(e.header)
 	switch kind {
 	case sectionProfile:
-		c.addProfile(st, name, e.header, pos, e.keys)
+		c.addProfile(st, p, again, name, e.header, pos, e.keys)
 	case sectionSSO:
 		c.addSection(c.sso, &c.ssoList, name, pos, e.keys)
 	case sectionServices:
@@ -162,20 +221,23 @@ func (c *Config) note(sev Severity, profile, key string, pos Pos, msg, fix strin
 	c.notes = append(c.notes, Finding{Severity: sev, Profile: profile, Key: key, Pos: pos, Message: msg, Fix: fix})
 }
 
-func (c *Config) addProfile(st *fileState, name, header string, pos Pos, keys []scanKey) {
-	p, ok := c.byName[name]
-	if !ok {
+// addProfile merges a profile section; p is the profile when it exists,
+// again whether this file named it before.
+func (c *Config) addProfile(st *fileState, p *Profile, again bool, name, header string, pos Pos, keys []scanKey) {
+	if p == nil {
 		p = st.newProfile()
 		p.Name, p.Pos, p.Keys = name, pos, make(map[string]Value, len(keys))
 		c.byName[name] = p
 		c.profiles = append(c.profiles, p)
 	}
-	if prev, dup := st.seen[name]; dup && prev != header {
-		c.note(SeverityWarning, name, "", pos,
-			fmt.Sprintf("profile %s is defined by both [%s] and [%s]; switcher merges them, later keys winning", name, prev, header),
-			"keep one of the two sections")
+	if again {
+		if prev := st.seen[name]; prev != header {
+			c.note(SeverityWarning, name, "", pos,
+				fmt.Sprintf("profile %s is defined by both [%s] and [%s]; switcher merges them, later keys winning", name, prev, header),
+				"keep one of the two sections")
+		}
+		st.seen[name] = header
 	}
-	st.seen[name] = header
 	if st.isConfig {
 		if !p.InConfig {
 			p.Pos = pos

@@ -173,7 +173,7 @@ func iniConfig(t *testing.T, config, creds []byte) *Config {
 		if err != nil {
 			t.Fatalf("ini.v1: %v", err)
 		}
-		st := &fileState{path: "x", isConfig: f.isConfig, seen: map[string]string{}, header: map[string]int{}}
+		st := newFileState("x", f.isConfig, 0)
 		for _, s := range secs {
 			e := &scanSection{header: s.Header}
 			for _, k := range s.Keys {
