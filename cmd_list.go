@@ -27,6 +27,7 @@ code goes on AssumeRole), and the chain from the profile to its credentials.`,
 		Example: "  switcher list\n  switcher list --json | jq -r '.[].name'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			defer a.listGC()()               // no garbage collection while listing: fastpath_list.go
 			rows, err := a.listRowsIndexed() // loadConfig, listRows, addCachedLeft through the rows index: fastpath_list.go
 			if err != nil {
 				return err

@@ -49,7 +49,6 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer listGC(cfgPath, credPath)()
 	if a.noCache {
 		return plain()
 	}
@@ -86,7 +85,7 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 	return rows, nil
 }
 
-// listGC pauses the garbage collector for a list and returns what
+// listGC pauses the garbage collector for a list command and returns what
 // restores it. A list keeps nearly everything it allocates until it prints
 // and exits a moment later, so collecting on the way frees little: at
 // 10,000 profiles the collector cost a third of a cold run and lowered its
@@ -94,11 +93,13 @@ func (a *app) listRowsIndexed() ([]listRow, error) {
 // proportional to the two files (a 10,000-profile config of 1.4 MB parses
 // into about 10 MiB) still has a huge config collected rather than grown
 // without bound.
-func listGC(cfgPath, credPath string) (restore func()) {
+func (a *app) listGC() (restore func()) {
 	limit := int64(32 << 20)
-	for _, p := range []string{cfgPath, credPath} {
-		if fi, err := os.Stat(p); err == nil {
-			limit += 24 * fi.Size()
+	for _, path := range []func() (string, error){a.configPath, a.credentialsPath} {
+		if p, err := path(); err == nil {
+			if fi, err := os.Stat(p); err == nil {
+				limit += 24 * fi.Size()
+			}
 		}
 	}
 	percent := debug.SetGCPercent(-1)
