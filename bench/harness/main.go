@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -143,11 +142,7 @@ func (s *side) once() (time.Duration, int64, error) {
 		_ = again.Run()
 		return 0, 0, fmt.Errorf("%s: %w\n%s", strings.Join(s.argv, " "), err, stderr.String())
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return d, rss, nil
+	return d, peakRSSKiB(cmd.ProcessState), nil
 }
 
 func median(xs []time.Duration) time.Duration {
