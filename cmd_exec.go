@@ -44,6 +44,11 @@ terminal reaches it directly, once); switcher exits with its exit code
 		},
 		ValidArgsFunction: a.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Find CMD first: a typo must not cost an MFA code or an STS call.
+			path, err := a.lookChild(args[1])
+			if err != nil {
+				return err
+			}
 			s, err := a.assume(cmd.Context(), args[0], 0)
 			if err != nil {
 				return err
@@ -52,23 +57,29 @@ terminal reaches it directly, once); switcher exits with its exit code
 			if err != nil {
 				return err
 			}
-			return a.runChild(args[1], args[2:], env)
+			return a.runChild(path, args[1], args[2:], env)
 		},
 	}
 }
 
-// runChild runs name without a shell, wired to switcher's own stdin, stdout
-// and stderr, passing signals on, and returns its exit status as an
-// *exitError.
-func (a *app) runChild(name string, args, env []string) error {
+// lookChild finds name on PATH, or says why it cannot run (exit 127 when
+// it is not found, 126 otherwise, as shells do).
+func (a *app) lookChild(name string) (string, error) {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "switcher: exec: %v\n", err)
 		if errors.Is(err, exec.ErrNotFound) {
-			return &exitError{exitNotFound}
+			return "", &exitError{exitNotFound}
 		}
-		return &exitError{exitCannotRun}
+		return "", &exitError{exitCannotRun}
 	}
+	return path, nil
+}
+
+// runChild runs the program at path (found for name) without a shell,
+// wired to switcher's own stdin, stdout and stderr, passing signals on, and
+// returns its exit status as an *exitError.
+func (a *app) runChild(path, name string, args, env []string) error {
 	// No CommandContext: cancelling would SIGKILL the child, while exec
 	// forwards SIGTERM/SIGHUP and lets the child decide how to stop.
 	child := exec.Command(path, args...) //nolint:noctx // signals are forwarded, see above
@@ -99,7 +110,7 @@ func (a *app) runChild(name string, args, env []string) error {
 			}
 		}
 	}()
-	err = child.Wait()
+	err := child.Wait()
 	if err == nil {
 		return nil
 	}

@@ -53,13 +53,14 @@ func TestExecFailures(t *testing.T) {
 		args       []string
 		wantCode   int
 		wantStderr string
+		wantCalls  int // STS calls made
 	}{
 		{name: "no dash", args: []string{"exec", "prod", "true"}, wantCode: exitUsage, wantStderr: "PROFILE -- CMD"},
 		{name: "no command", args: []string{"exec", "prod", "--"}, wantCode: exitUsage, wantStderr: "PROFILE -- CMD"},
 		{name: "dash before profile", args: []string{"exec", "--", "prod", "true"}, wantCode: exitUsage, wantStderr: "PROFILE -- CMD"},
 		{name: "command not found", args: []string{"exec", "prod", "--", "switcher-no-such-command"}, wantCode: exitNotFound, wantStderr: "switcher-no-such-command"},
-		{name: "denied runs nothing", args: []string{"exec", "denied", "--", "sh", "-c", "echo ran"}, wantCode: exitFailure, wantStderr: "trust policy"},
-		{name: "child killed by a signal", args: []string{"exec", "prod", "--", "sh", "-c", "kill -TERM $$"}, wantCode: 128 + 15},
+		{name: "denied runs nothing", args: []string{"exec", "denied", "--", "sh", "-c", "echo ran"}, wantCode: exitFailure, wantStderr: "trust policy", wantCalls: 1},
+		{name: "child killed by a signal", args: []string{"exec", "prod", "--", "sh", "-c", "kill -TERM $$"}, wantCode: 128 + 15, wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +72,10 @@ func TestExecFailures(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.wantStderr) {
 				t.Errorf("stderr = %q, want it to contain %q", r.stderr, tt.wantStderr)
+			}
+			// A missing command is found out before any STS call or prompt.
+			if got := f.sim.Calls(""); got != tt.wantCalls {
+				t.Errorf("%d STS calls, want %d", got, tt.wantCalls)
 			}
 		})
 	}
