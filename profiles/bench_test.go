@@ -50,11 +50,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkResolve(b *testing.B) {
-	config, creds := genFiles(10000)
-	c, err := Load("config", config, "credentials", creds)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := load10k(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		ch, err := c.Resolve("acct-09995")
@@ -68,11 +64,7 @@ func BenchmarkResolve(b *testing.B) {
 }
 
 func BenchmarkResolveAll(b *testing.B) {
-	config, creds := genFiles(10000)
-	c, err := Load("config", config, "credentials", creds)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := load10k(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, p := range c.Profiles() {
@@ -84,11 +76,7 @@ func BenchmarkResolveAll(b *testing.B) {
 }
 
 func BenchmarkPlan(b *testing.B) {
-	config, creds := genFiles(10000)
-	c, err := Load("config", config, "credentials", creds)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := load10k(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		pl, err := c.Plan("acct-09995", PlanOptions{})
@@ -102,11 +90,7 @@ func BenchmarkPlan(b *testing.B) {
 }
 
 func BenchmarkDoctor(b *testing.B) {
-	config, creds := genFiles(10000)
-	c, err := Load("config", config, "credentials", creds)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := load10k(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, f := range c.Doctor() {
@@ -128,4 +112,15 @@ func BenchmarkLoadINI(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// load10k parses a generated 10,000-profile config for a benchmark.
+func load10k(b *testing.B) *Config {
+	b.Helper()
+	config, creds := genFiles(10000)
+	c, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }

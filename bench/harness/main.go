@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -83,7 +84,7 @@ func main() {
 			}
 		}
 	}
-	row := []string{*goal, a.label, "-", ms(median(a.wall)), "-", "-", mib(medianInt(a.rss))}
+	row := []string{*goal, a.label, "-", ms(median(a.wall)), "-", "-", mib(median(a.rss))}
 	ok := true
 	ratio := 0.0
 	if len(sides) == 2 {
@@ -91,7 +92,7 @@ func main() {
 		for i := range a.wall {
 			ratios[i] = float64(a.wall[i]) / float64(b.wall[i])
 		}
-		ratio = medianF(ratios)
+		ratio = median(ratios)
 		row[2], row[4], row[5] = b.label, ms(median(b.wall)), fmt.Sprintf("%.2f×", ratio)
 	}
 	var targets []string
@@ -101,7 +102,7 @@ func main() {
 	}
 	if *rssTarget > 0 {
 		targets = append(targets, fmt.Sprintf("RSS < %.0f MiB", *rssTarget))
-		ok = ok && float64(medianInt(a.rss))/1024 < *rssTarget
+		ok = ok && float64(median(a.rss))/1024 < *rssTarget
 	}
 	met := "yes"
 	switch {
@@ -145,30 +146,14 @@ func (s *side) once() (time.Duration, int64, error) {
 	return d, peakRSSKiB(cmd.ProcessState), nil
 }
 
-func median(xs []time.Duration) time.Duration {
+// median is the middle value of xs (the upper one of an even count), 0 when empty.
+func median[T cmp.Ordered](xs []T) T {
+	if len(xs) == 0 {
+		var zero T
+		return zero
+	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
-}
-
-func medianInt(xs []int64) int64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
-}
-
-func medianF(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
 	return s[len(s)/2]
 }
 
