@@ -45,6 +45,9 @@ which would be lost. Pick another name with --as.`,
 			if name == "" {
 				name = defaultWriteName(cfg, profile)
 			}
+			if err := creds.ValidateSectionName(name); err != nil {
+				return usagef("--as: %w", err)
+			}
 			if err := checkWriteTarget(cfg, profile, name, as == ""); err != nil {
 				return err
 			}

@@ -151,3 +151,17 @@ func TestDefaultWriteName(t *testing.T) {
 		})
 	}
 }
+
+// A name the credentials file cannot hold is a usage error found before
+// any STS call (so no MFA code is spent on it).
+func TestWriteBadSectionNameBeforeAssuming(t *testing.T) {
+	f := newSTSFixture(t)
+	r := f.run(t, "write", "prod", "--as", "a]b")
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.stderr, "invalid section name") {
+		t.Errorf("stderr = %q, want the section name explained", r.stderr)
+	}
+	if n := f.sim.Calls(""); n != 0 {
+		t.Errorf("%d STS calls before refusing the name, want none", n)
+	}
+}

@@ -152,9 +152,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.BoolVar(&a.noCache, "no-cache", false, "neither read nor write cached sessions")
 
 	root.AddCommand(a.subcommands()...)
-	for _, c := range root.Commands() {
-		wrapArgs(c)
-	}
+	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root
 }
 

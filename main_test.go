@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+)
 
 func TestHomeFromEnv(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -24,5 +28,14 @@ func TestHomeFromEnv(t *testing.T) {
 				t.Errorf("homeFromEnv(%s) = %q, %v; want %q, error %t", tt.goos, got, err, tt.want, tt.err)
 			}
 		})
+	}
+}
+
+func TestUnknownCommandIsUsage(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"nosuch"}, strings.NewReader(""), &stdout, &stderr,
+		func(k string) string { return map[string]string{"HOME": t.TempDir()}[k] })
+	if code != exitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), `unknown command "nosuch"`) {
+		t.Errorf("switcher nosuch: exit %d, stdout %q, stderr %q; want exit 2 with the error on stderr", code, stdout.String(), stderr.String())
 	}
 }

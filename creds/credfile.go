@@ -61,7 +61,7 @@ type CredentialsFile struct {
 // A stale aws_security_token or any other key the old section had is
 // dropped, so the section holds exactly these credentials.
 func (f CredentialsFile) WriteSection(name string, c Credentials, region string) error {
-	if err := validateSectionName(name); err != nil {
+	if err := ValidateSectionName(name); err != nil {
 		return fmt.Errorf("credentials file %s: %w", f.Path, err)
 	}
 	if err := validateSectionCreds(c, region); err != nil {
@@ -89,7 +89,7 @@ func (f CredentialsFile) WriteSection(name string, c Credentials, region string)
 // lines right after it. It returns ErrSectionNotFound, and writes nothing,
 // when the file or the section does not exist.
 func (f CredentialsFile) RemoveSection(name string) error {
-	if err := validateSectionName(name); err != nil {
+	if err := ValidateSectionName(name); err != nil {
 		return fmt.Errorf("credentials file %s: %w", f.Path, err)
 	}
 	notFound := fmt.Errorf("credentials file %s: [%s]: %w", f.Path, name, ErrSectionNotFound)
@@ -301,9 +301,10 @@ func sectionLines(name string, c Credentials, region, eol string) []string {
 	return lines
 }
 
-// validateSectionName refuses names that an INI header cannot hold or
-// that parsers would read back differently.
-func validateSectionName(name string) error {
+// ValidateSectionName refuses names that an INI header cannot hold or
+// that parsers would read back differently. write calls it before
+// assuming, so a bad name costs no MFA code.
+func ValidateSectionName(name string) error {
 	bad := ""
 	switch {
 	case name == "":
