@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/creds/stssim"
+	"github.com/switcher-cli/switcher/demo"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Try the picker and dashboard on a sample config against a simulated STS (no AWS account)",
+		Long: `Run the interactive picker, MFA prompt and dashboard on a bundled sample
+config (one user, five roles in four accounts: a plain role, a chained role
+asking for 2 hours, an MFA role whose current code is shown on the top line,
+a role whose trust policy refuses you, and a profile with a typo) against an
+STS simulator listening on 127.0.0.1. Nothing leaves the machine; the config,
+credentials file and cache live in a temporary directory removed on exit.`,
+		Example: `  switcher demo
+  eval "$(switcher demo)"   # press e: the fake session's exports`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDemo(cmd.Context(), uiRun{openTTY: tea.OpenTTY})
+		},
+	}
+}
+
+// runDemo serves the simulator on a loopback port, writes the sample files
+// into a temporary directory and runs the TUI on them.
+func (a *app) runDemo(ctx context.Context, r uiRun) error {
+	sim := stssim.New(stssim.WithClock(a.now))
+	if err := demo.Seed(sim); err != nil {
+		return err
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: listening on 127.0.0.1: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	dir, err := os.MkdirTemp("", "switcher-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	b, err := a.demoBackend(dir, base, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	r.history = filepath.Join(dir, "history.json")
+	r.banner = func(time.Time) string {
+		code, ok := sim.CurrentCode(demo.MFASerial)
+		if !ok {
+			code = "unknown"
+		}
+		return "DEMO  simulated STS, fake keys  ·  MFA code for " + demo.MFAProfile + ": " + code
+	}
+	return a.runTUI(ctx, b, r)
+}
+
+// demoBackend writes the sample config and credentials into dir and
+// returns the UI backend on them, talking to the simulator at base (STS
+// and the federation endpoint) with a cache in dir.
+func (a *app) demoBackend(dir, base string, client *http.Client) (*uiBackend, error) {
+	configPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	for path, data := range map[string][]byte{configPath: demo.Config(), credsPath: demo.Credentials()} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
+	cfg, err := profiles.Load(configPath, demo.Config(), credsPath, demo.Credentials())
+	if err != nil {
+		return nil, fmt.Errorf("demo: the bundled config: %w", err)
+	}
+	eng := &creds.Engine{
+		Config: cfg,
+		Cache:  &creds.Cache{Dir: filepath.Join(dir, "cache"), Now: a.now},
+		Now:    a.now,
+		// Only the user name (for the session name) comes from the real
+		// environment: no AWS_* variable can point the demo elsewhere.
+		Getenv: func(k string) string {
+			if k == "USER" || k == "USERNAME" {
+				return a.getenv(k)
+			}
+			return ""
+		},
+		EndpointURL: base,
+		HTTPClient:  client,
+	}
+	if a.debug {
+		eng.Debugf = a.debugf
+	}
+	format, err := a.exportFormat("")
+	if err != nil {
+		return nil, err
+	}
+	return &uiBackend{
+		cfg: cfg, eng: eng, format: format, credsPath: credsPath, now: a.now,
+		federation: func(string) (string, string) {
+			return base + stssim.FederationPath, base + stssim.ConsolePath
+		},
+		consoleHTTP: client,
+	}, nil
+}

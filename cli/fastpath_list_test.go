@@ -1,0 +1,367 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// filledRow sets every field of a listRow, so that a field writeListJSON
+// does not know shows up as a difference.
+func filledRow(t *testing.T) listRow {
+	t.Helper()
+	var r listRow
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.CanSet() {
+			continue
+		}
+		name := v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(name + ` "quoted" \ <b>&</b>`)
+		case reflect.Int:
+			f.SetInt(int64(42 + i))
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{name + "-1", name + "-2"}))
+		default:
+			t.Fatalf("listRow.%s is a %s: teach writeListJSON and this test about it", name, f.Kind())
+		}
+	}
+	return r
+}
+
+func TestWriteListJSONMatches(t *testing.T) {
+	sample, err := profiles.Load("config", mustRead(t, "testdata/config/sample/config"), "credentials", mustRead(t, "testdata/config/sample/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := profiles.Load("config", mustRead(t, "testdata/config/broken/config"), "credentials", mustRead(t, "testdata/config/broken/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		rows []listRow
+	}{
+		{"nil", nil},
+		{"empty", []listRow{}},
+		{"every field set", []listRow{filledRow(t)}},
+		{"chain nil and empty", []listRow{{Name: "a"}, {Name: "b", Chain: []string{}}}},
+		{"odd characters", []listRow{{
+			Name:   "tab\there, newline\nthere, cr\r, nul\x00, bell\x07",
+			Region: "é ü 中文 🙂 \u2028 \u2029 \u007f",
+			Pos:    "invalid \xff\xfe utf-8",
+			Chain:  []string{`back\slash`, `"q"`, "<&>"},
+			Error:  "line 1\nline 2",
+		}}},
+		{"sample config", listRows(sample)},
+		{"broken config", listRows(broken)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			if err := writeDataJSON(&want, tt.rows); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeListJSON(&got, tt.rows); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("writeListJSON (-writeDataJSON +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestAddCachedLeftIndexedMatches: the cache-directory pass gives the rows
+// addCachedLeft gives, asking the engine about every profile.
+func TestAddCachedLeftIndexedMatches(t *testing.T) {
+	tests := []struct {
+		name    string
+		prime   []string // profiles whose session is cached first
+		at      time.Duration
+		noCache bool
+		change  func(t *testing.T, f *stsFixture)
+	}{
+		{name: "nothing cached"},
+		{name: "sessions cached", prime: []string{"prod", "chained"}},
+		{name: "sessions expired", prime: []string{"prod"}, at: 2 * time.Hour},
+		{name: "no cache flag", prime: []string{"prod"}, noCache: true},
+		{name: "corrupt and foreign files in the cache", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			dir := filepath.Join(f.home, ".cache", "switcher")
+			writeTestFile(t, filepath.Join(dir, strings.Repeat("a", 64)+".json"), `{"Profile":`)
+			writeTestFile(t, filepath.Join(dir, "notes.txt"), "hello")
+			if err := os.Mkdir(filepath.Join(dir, "sub.json"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "role_arn changed since the session was cached", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			replaceInFile(t, filepath.Join(f.home, ".aws", "config"), "role/prod\n", "role/dorp\n")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSTSFixture(t)
+			for _, p := range tt.prime {
+				f.run(t, "credential-process", p).wantCode(t, exitOK)
+			}
+			if tt.change != nil {
+				tt.change(t, f)
+			}
+			now := time.Now().Add(tt.at)
+			a := &app{stderr: &bytes.Buffer{}, getenv: func(k string) string { return f.env[k] }, now: func() time.Time { return now }, noCache: tt.noCache}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := listRows(cfg), listRows(cfg)
+			a.addCachedLeft(want, cfg)
+			a.addCachedLeftIndexed(got, cfg)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(listRow{})); diff != "" {
+				t.Errorf("rows (-addCachedLeft +indexed):\n%s", diff)
+			}
+			cached := 0
+			for _, r := range got {
+				if r.CachedLeftSeconds > 0 {
+					cached++
+				}
+			}
+			if tt.name == "sessions cached" && cached != len(tt.prime) {
+				t.Errorf("%d rows with time left, want %d", cached, len(tt.prime))
+			}
+		})
+	}
+}
+
+// TestRowsIndexKnowsListRowFields fails when listRow gains a field: the
+// rows index (encodeRows, decodeRows) and writeListJSON must learn it.
+func TestRowsIndexKnowsListRowFields(t *testing.T) {
+	known := []string{"Name", "RoleARN", "Account", "Role", "SourceProfile", "Chain", "Region", "MFASerial", "MFA", "Source", "Pos", "CachedLeftSeconds", "Error", "short"}
+	var got []string
+	typ := reflect.TypeFor[listRow]()
+	for i := range typ.NumField() {
+		got = append(got, typ.Field(i).Name)
+	}
+	if diff := cmp.Diff(known, got); diff != "" {
+		t.Errorf("listRow fields changed; update fastpath_list.go (-known +now):\n%s", diff)
+	}
+}
+
+func TestRowsIndexRoundTrip(t *testing.T) {
+	sample, err := profiles.Load("config", mustRead(t, "testdata/config/sample/config"), "credentials", mustRead(t, "testdata/config/sample/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := profiles.Load("config", mustRead(t, "testdata/config/broken/config"), "credentials", mustRead(t, "testdata/config/broken/credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := filledRow(t)
+	filled.short = "short"
+	filled.CachedLeftSeconds = 0 // not stored
+	tests := []struct {
+		name string
+		rows []listRow
+	}{
+		{"none", []listRow{}},
+		{"every field", []listRow{filled, {Name: "nil chain"}, {Name: "empty chain", Chain: []string{}}}},
+		{"sample", listRows(sample)},
+		{"broken", listRows(broken)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := encodeRows(tt.rows)
+			got, err := decodeRows(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.rows, got, cmp.AllowUnexported(listRow{})); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			for n := range len(data) {
+				if _, err := decodeRows(data[:n]); err == nil {
+					t.Fatalf("%d of %d bytes decoded without error", n, len(data))
+				}
+			}
+		})
+	}
+}
+
+// plainListRows is what list printed before any index: parse, plan every
+// profile, ask the engine about every profile's cached session.
+func plainListRows(t *testing.T, a *app) []listRow {
+	t.Helper()
+	cfgPath, _ := a.configPath()
+	credPath, _ := a.credentialsPath()
+	cfgData, _ := readOptional(cfgPath)
+	credData, _ := readOptional(credPath)
+	cfg, err := profiles.Load(cfgPath, cfgData, credPath, credData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := listRows(cfg)
+	a.addCachedLeft(rows, cfg)
+	return rows
+}
+
+// TestListRowsIndexed: list through the rows index prints what it printed
+// without one, warm or cold, whatever changed in between.
+func TestListRowsIndexed(t *testing.T) {
+	config := func(f *stsFixture) string { return filepath.Join(f.home, ".aws", "config") }
+	tests := []struct {
+		name     string
+		prime    []string
+		change   func(t *testing.T, f *stsFixture)
+		at       time.Duration
+		wantWarm bool // the second list reads the index
+	}{
+		{name: "nothing cached", wantWarm: true},
+		{name: "sessions cached", prime: []string{"prod", "chained"}, wantWarm: true},
+		{name: "sessions expired", prime: []string{"prod"}, at: 2 * time.Hour, wantWarm: true},
+		{name: "sessions removed", prime: []string{"prod"}, wantWarm: true, change: func(t *testing.T, f *stsFixture) {
+			paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "*.json"))
+			for _, p := range paths {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{name: "clean --all", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			r := runSwitcher(t, f.env, "clean", "--all")
+			r.wantCode(t, exitOK)
+			if !strings.Contains(r.stderr, " and 2 index files from ") {
+				t.Errorf("clean --all: %q, want the config and rows indexes removed", r.stderr)
+			}
+			if paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "*.idx")); len(paths) != 0 {
+				t.Errorf("index files left: %v", paths)
+			}
+		}},
+		{name: "role_arn edited, same size", prime: []string{"prod"}, change: func(t *testing.T, f *stsFixture) {
+			replaceInFile(t, config(f), "role/prod\n", "role/dorp\n")
+		}},
+		{name: "profile added to the credentials file", change: func(t *testing.T, f *stsFixture) {
+			path := filepath.Join(f.home, ".aws", "credentials")
+			writeTestFile(t, path, string(mustRead(t, path))+"\n[extra]\naws_access_key_id = AKIAEXAMPLEEXTRA0001\naws_secret_access_key = fake\n")
+		}},
+		{name: "config touched within the same second", change: func(t *testing.T, f *stsFixture) {
+			fi, err := os.Stat(config(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt := fi.ModTime().Add(time.Nanosecond)
+			if err := os.Chtimes(config(f), mt, mt); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "config renamed away", change: func(t *testing.T, f *stsFixture) {
+			if err := os.Rename(config(f), config(f)+".old"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "rows index corrupt", change: func(t *testing.T, f *stsFixture) {
+			paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "list-*.idx"))
+			if len(paths) != 1 {
+				t.Fatalf("rows index files: %v", paths)
+			}
+			data := mustRead(t, paths[0])
+			data[len(data)-1] ^= 0xff
+			writeTestFile(t, paths[0], string(data))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSTSFixture(t)
+			for _, p := range tt.prime {
+				f.run(t, "credential-process", p).wantCode(t, exitOK)
+			}
+			now := settledNow()
+			a := &app{stderr: &bytes.Buffer{}, getenv: func(k string) string { return f.env[k] }, now: func() time.Time { return now }}
+			if _, err := a.listRowsIndexed(); err != nil { // cold: writes the index
+				t.Fatal(err)
+			}
+			if tt.change != nil {
+				tt.change(t, f)
+			}
+			now = now.Add(tt.at)
+			var debug bytes.Buffer
+			b := &app{stderr: &debug, debug: true, getenv: a.getenv, now: a.now}
+			got, err := b.listRowsIndexed()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(plainListRows(t, b), got, cmp.AllowUnexported(listRow{})); diff != "" {
+				t.Errorf("rows (-without index +with):\n%s", diff)
+			}
+			if warm := strings.Contains(debug.String(), "rows from the index"); warm != tt.wantWarm {
+				t.Errorf("read the index: %t, want %t\n%s", warm, tt.wantWarm, debug.String())
+			}
+			if tt.name == "sessions cached" {
+				var cached []string
+				for _, r := range got {
+					if r.CachedLeftSeconds > 0 {
+						cached = append(cached, r.Name)
+					}
+				}
+				if diff := cmp.Diff([]string{"prod", "chained"}, cached); diff != "" {
+					t.Errorf("rows with time left (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestListRowsSplit: rows computed by several workers (a large config) are
+// the rows computed one by one, in the same order.
+func TestListRowsSplit(t *testing.T) {
+	var config, creds strings.Builder
+	for i := range 5000 {
+		switch i % 50 {
+		case 0:
+			fmt.Fprintf(&config, "[profile user-%d]\nmfa_serial = arn:aws:iam::%012d:mfa/u\n", i, i)
+			fmt.Fprintf(&creds, "[user-%d]\naws_access_key_id = AKIAEXAMPLE%09d\naws_secret_access_key = fake\n", i, i)
+		case 7:
+			fmt.Fprintf(&config, "[profile broken-%d]\nrole_arn = arn:aws:iam::%012d:role/B\nsource_profile = missing\n", i, i)
+		case 9:
+			fmt.Fprintf(&config, "[profile plain-%d]\nregion = eu-west-1\n", i)
+		default:
+			fmt.Fprintf(&config, "[profile p-%d]\nrole_arn = arn:aws:iam::%012d:role/R\nsource_profile = user-%d\n", i, i, i-i%50)
+		}
+	}
+	cfg, err := profiles.Load("config", []byte(config.String()), "credentials", []byte(creds.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []listRow
+	for _, roles := range []bool{true, false} {
+		for _, p := range cfg.Profiles() {
+			if p.IsRole() == roles {
+				want = append(want, listRowFor(cfg, p))
+			}
+		}
+	}
+	for _, workers := range []int{1, 2, 4} {
+		if diff := cmp.Diff(want, listRowsSplit(cfg, workers), cmp.AllowUnexported(listRow{})); diff != "" {
+			t.Errorf("%d workers: rows (-one by one +split):\n%s", workers, diff)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// initShells are the shells `switcher init` writes a function for.
+const initShells = "bash, zsh, fish, powershell"
+
+// functionName is what --name accepts: a word every supported shell can
+// use as a function name without quoting.
+var functionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+func (a *app) initCmd() *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "init bash|zsh|fish|powershell",
+		Short: "Print a shell function that switches the current shell in one word",
+		Long: `Print a shell function (named sw unless --name says otherwise) to load from
+your shell's start-up file:
+
+  sw PROFILE   put PROFILE's credentials in this shell (evaluates switcher export)
+  sw           open the picker and switch to the profile chosen there
+  sw -u        remove the credentials from this shell
+
+Other arguments go to switcher export, e.g. sw prod --duration 2h.`,
+		Example: `  # ~/.bashrc or ~/.zshrc
+  eval "$(switcher init bash)"   # or zsh
+  # ~/.config/fish/config.fish
+  switcher init fish | source
+  # PowerShell $PROFILE
+  switcher init powershell | Out-String | Invoke-Expression`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: strings.Split(initShells, ", "),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !functionName.MatchString(name) {
+				return usagef("--name %q: want a word of letters, digits, _ and - that does not start with a digit or -", name)
+			}
+			return writeInit(a.stdout, args[0], name)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "sw", "name of the shell function")
+	return cmd
+}
+
+// writeInit writes the function for shell.
+func writeInit(w io.Writer, shell, name string) error {
+	var script string
+	switch shell {
+	case "bash", "zsh":
+		script = initSh
+	case "fish":
+		script = initFish
+	case "powershell", "pwsh":
+		script = initPowerShell
+	default:
+		return usagef("unknown shell %q: want one of %s", shell, initShells)
+	}
+	_, err := io.WriteString(w, strings.ReplaceAll(script, "__NAME__", name))
+	if err != nil {
+		return fmt.Errorf("write the %s function: %w", shell, err)
+	}
+	return nil
+}
+
+// The scripts run `switcher` from PATH (so an upgrade needs no new init),
+// evaluate its stdout only when it exits 0, and pass every other argument
+// to `switcher export`. The picker is drawn on /dev/tty, so its stdout (the
+// exports) can be captured.
+
+const initSh = `# switcher shell integration (bash, zsh): eval "$(switcher init bash)"
+#   __NAME__ PROFILE   switch this shell to PROFILE (switcher export PROFILE)
+#   __NAME__           pick a profile, then switch to it
+#   __NAME__ -u        remove the AWS credentials from this shell
+__NAME__() {
+  local __switcher_out
+  case "${1-}" in
+    -u|--unset) __switcher_out="$(command switcher export --unset --format sh)" ;;
+    '') __switcher_out="$(SHELL=sh command switcher)" ;;
+    *) __switcher_out="$(command switcher export --format sh "$@")" ;;
+  esac || return
+  eval "$__switcher_out"
+}
+`
+
+const initFish = `# switcher shell integration (fish): switcher init fish | source
+#   __NAME__ PROFILE   switch this shell to PROFILE (switcher export PROFILE)
+#   __NAME__           pick a profile, then switch to it
+#   __NAME__ -u        remove the AWS credentials from this shell
+function __NAME__ --description 'switch this shell to an AWS profile with switcher'
+    set -l __switcher_out
+    switch "$argv[1]"
+        case -u --unset
+            set __switcher_out (command switcher export --unset --format fish)
+        case ''
+            set __switcher_out (SHELL=fish command switcher)
+        case '*'
+            set __switcher_out (command switcher export --format fish $argv)
+    end
+    or return
+    string join \n -- $__switcher_out | source
+    return 0 # set -e of an unset variable leaves a status of 4
+end
+`
+
+const initPowerShell = `# switcher shell integration (PowerShell): switcher init powershell | Out-String | Invoke-Expression
+#   __NAME__ PROFILE   switch this shell to PROFILE (switcher export PROFILE)
+#   __NAME__           pick a profile, then switch to it
+#   __NAME__ -u        remove the AWS credentials from this shell
+function __NAME__ {
+    $switcher = Get-Command -Name switcher -CommandType Application -ErrorAction Stop | Select-Object -First 1
+    if ($args.Count -eq 0) {
+        $previous = $env:SHELL
+        $env:SHELL = 'pwsh'
+        try { $out = & $switcher } finally { $env:SHELL = $previous }
+    } elseif ($args[0] -eq '-u' -or $args[0] -eq '--unset') {
+        $out = & $switcher export --unset --format powershell
+    } else {
+        $out = & $switcher export --format powershell @args
+    }
+    if ($LASTEXITCODE -ne 0) { return }
+    Invoke-Expression ($out -join [Environment]::NewLine)
+}
+`

@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+	"github.com/switcher-cli/switcher/ui"
+)
+
+// runUI is bare `switcher`: the picker, MFA prompt and dashboard drawn on
+// /dev/tty, so that stdout carries only what `e` (exports) or `p` (a
+// console URL) prints after the terminal is restored:
+//
+//	eval "$(switcher)"
+func (a *app) runUI(cmd *cobra.Command, _ []string) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	b, err := a.uiBackend(cfg)
+	if err != nil {
+		return err
+	}
+	return a.runTUI(cmd.Context(), b, uiRun{openTTY: tea.OpenTTY})
+}
+
+// uiRun is what a TUI run needs besides the backend; tests and the demo
+// change it.
+type uiRun struct {
+	openTTY func() (in, out *os.File, err error)
+	banner  func(time.Time) string
+	history string // "": the user's state dir
+	noHist  bool
+}
+
+// errNoTTY says there is no terminal to draw on.
+var errNoTTY = errors.New("no terminal to draw the picker on")
+
+// runTUI runs the model on the terminal and acts on its result.
+func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
+	in, out, err := r.openTTY()
+	if err != nil {
+		return &usageError{fmt.Errorf("%w (%w): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
+	}
+	defer in.Close()
+	if out != in {
+		defer out.Close()
+	}
+	hist := r.history
+	if hist == "" && !r.noHist {
+		if dir, err := userStateDir(runtime.GOOS, a.getenv); err == nil {
+			hist = filepath.Join(dir, "switcher", "history.json")
+		} else {
+			a.debugf("ui: no history: %v", err)
+		}
+	}
+	m := ui.New(ui.Options{
+		Backend:     b,
+		Context:     ctx,
+		Now:         a.now,
+		NoColor:     a.getenv("NO_COLOR") != "" || a.getenv("TERM") == "dumb",
+		HistoryPath: hist,
+		Banner:      r.banner,
+	})
+	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx))
+	final, err := p.Run()
+	if err != nil {
+		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) || ctx.Err() != nil {
+			return errCancelled
+		}
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	fm, ok := final.(ui.Model)
+	if !ok {
+		return fmt.Errorf("terminal UI: unexpected model %T", final)
+	}
+	res := fm.Result()
+	if res.Stdout != "" {
+		if _, err := io.WriteString(a.stdout, res.Stdout); err != nil {
+			return err
+		}
+	}
+	if res.Cancelled {
+		return errCancelled
+	}
+	return nil
+}
+
+// userStateDir is $XDG_STATE_HOME or ~/.local/state (%LocalAppData% on
+// Windows), from the injected environment.
+func userStateDir(goos string, getenv func(string) string) (string, error) {
+	if goos == "windows" {
+		if d := getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("cannot find the state directory: %LocalAppData% is not set")
+	}
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return d, nil
+	}
+	h, err := homeFromEnv(goos, getenv)
+	if err != nil {
+		return "", errors.New("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")
+	}
+	return filepath.Join(h, ".local", "state"), nil
+}
+
+// uiBackend implements ui.Backend with the config, the engine and the
+// writers; the demo changes the console endpoints.
+type uiBackend struct {
+	cfg       *profiles.Config
+	eng       *creds.Engine
+	opt       creds.Options
+	format    creds.Format
+	credsPath string
+	now       func() time.Time
+	// console sign-in: the federation endpoint and destination for a
+	// region ("" for the partition's defaults) and the HTTP client.
+	federation  func(region string) (endpoint, destination string)
+	consoleHTTP *http.Client
+}
+
+func (a *app) uiBackend(cfg *profiles.Config) (*uiBackend, error) {
+	eng, err := a.engine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The TUI asks for codes itself; the engine must never read the tty
+	// under it (mfa_process still runs in the engine).
+	eng.Prompt = nil
+	opt, err := a.assumeOptions()
+	if err != nil {
+		return nil, err
+	}
+	format, err := a.exportFormat("")
+	if err != nil {
+		return nil, err
+	}
+	path, err := a.credentialsPath()
+	if err != nil {
+		return nil, err
+	}
+	return &uiBackend{
+		cfg: cfg, eng: eng, opt: opt, format: format, credsPath: path, now: a.now,
+		federation: creds.ConsoleEndpoints,
+	}, nil
+}
+
+// Rows lists every profile, role profiles first, with what makes it
+// unusable (a plan error, a doctor error, no credentials at all).
+func (b *uiBackend) Rows() ([]ui.Row, error) {
+	problems := map[string]string{}
+	for _, f := range b.cfg.Doctor() {
+		if f.Severity == profiles.SeverityError && f.Profile != "" && problems[f.Profile] == "" {
+			problems[f.Profile] = fmt.Sprintf("%s (%s)", f.Message, f.Pos)
+		}
+	}
+	now := b.now()
+	var rows []ui.Row
+	for _, lr := range listRows(b.cfg) {
+		r := ui.Row{
+			Name: lr.Name, Account: lr.Account, Role: lr.Role, Region: lr.Region,
+			MFASerial: lr.MFASerial, IsRole: lr.RoleARN != "",
+			WriteName: defaultWriteName(b.cfg, lr.Name),
+		}
+		switch {
+		case lr.Error != "":
+			r.Problem = lr.short
+		case problems[lr.Name] != "":
+			r.Problem = problems[lr.Name]
+		case lr.Source == "none":
+			r.Problem = "no credentials here (only settings such as region)"
+		}
+		if r.Problem == "" {
+			if left, ok := b.eng.CachedTimeLeft(lr.Name); ok {
+				r.CachedUntil = now.Add(left)
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// Plan is the profile's plan with --duration applied.
+func (b *uiBackend) Plan(profile string) (*profiles.Plan, error) {
+	return b.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: b.opt.DurationSeconds})
+}
+
+// NeedsMFA asks the engine whether a code must be typed now.
+func (b *uiBackend) NeedsMFA(profile string) (string, bool, error) {
+	return b.eng.NeedsMFACode(profile, b.opt)
+}
+
+// Assume runs the engine, turning its step events into the UI's.
+func (b *uiBackend) Assume(ctx context.Context, req ui.AssumeRequest) (*creds.Session, error) {
+	opt := b.opt
+	if req.MFACode != "" {
+		opt.MFACode = req.MFACode
+	}
+	opt.ForceRefresh = req.Refresh
+	if req.OnStep != nil {
+		opt.OnStep = func(ev creds.StepEvent) {
+			req.OnStep(ui.StepEvent{Index: ev.Index, Done: ev.Done, Cached: ev.Cached, Err: ev.Err})
+		}
+	}
+	s, err := b.eng.Assume(ctx, req.Profile, opt)
+	if err == nil && req.Refresh && b.eng.Cache != nil {
+		// credential-process's fast path must not go on handing out the
+		// session this refresh replaced. A failure here leaves that older
+		// session, still valid, in use: no reason to fail the refresh.
+		_ = forgetFastSessions(b.eng.Cache.Dir, req.Profile)
+	}
+	return s, err
+}
+
+// Exports are the statements for the shell in $SHELL's format.
+func (b *uiBackend) Exports(s *creds.Session) (string, error) {
+	var buf bytes.Buffer
+	if err := creds.WriteExports(&buf, b.format, s); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// Write stores s as section name of the credentials file, refusing a name
+// a config profile would shadow.
+func (b *uiBackend) Write(s *creds.Session, name string) (string, error) {
+	if err := checkWriteTarget(b.cfg, s.Profile, name, false); err != nil {
+		return "", err
+	}
+	f := creds.CredentialsFile{Path: b.credsPath, Now: b.now}
+	if err := f.WriteSection(name, s.Credentials, s.Region); err != nil {
+		return "", err
+	}
+	return b.credsPath, nil
+}
+
+// ConsoleURL signs s in to the console of its partition.
+func (b *uiBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string, error) {
+	endpoint, dest := b.federation(s.Region)
+	return creds.ConsoleURL(ctx, b.consoleHTTP, endpoint, s.Credentials, dest, "switcher")
+}

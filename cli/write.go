@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+func (a *app) writeCmd() *cobra.Command {
+	var as string
+	cmd := &cobra.Command{
+		Use:   "write PROFILE [--as NAME]",
+		Short: "Write a profile's session into the shared credentials file",
+		Long: `Assume PROFILE and write its session (keys, token, expiration, region) as
+section [NAME] of the shared credentials file (--credentials,
+$AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), for tools that read only
+that file: aws --profile NAME. NAME defaults to PROFILE when that section can
+be written safely, else to PROFILE-session (a role profile's own name always
+shadows the keys, and a profile with long-term keys would lose them).
+
+Only that section changes: every other section and every comment is kept. The
+file is replaced atomically with mode 0600 (a symlink's target is rewritten),
+under a lock.
+
+switcher refuses a NAME whose profile in the config file assumes a role (or
+uses SSO or web identity), because the AWS CLI and SDKs would then use that
+setting and never read the keys; and a NAME whose section in the credentials
+file holds long-term keys or other settings (role_arn, source_profile, ...),
+which would be lost. Pick another name with --as.`,
+		Example: `  switcher write prod          # writes [prod-session]: prod is a role profile
+  aws --profile prod-session s3 ls
+  switcher write prod --as ci`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			profile := args[0]
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			name := as
+			if name == "" {
+				name = defaultWriteName(cfg, profile)
+			}
+			if err := creds.ValidateSectionName(name); err != nil {
+				return usagef("--as: %w", err)
+			}
+			if err := checkWriteTarget(cfg, profile, name, as == ""); err != nil {
+				return err
+			}
+			s, err := a.assumeWith(cmd.Context(), cfg, profile, 0)
+			if err != nil {
+				return err
+			}
+			path, err := a.credentialsPath()
+			if err != nil {
+				return err
+			}
+			f := creds.CredentialsFile{Path: path, Now: a.now}
+			if err := f.WriteSection(name, s.Credentials, s.Region); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "switcher: wrote %s to [%s] in %s; use it with --profile %s\n",
+				describeSession(s, a.now()), name, path, name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "section name to write (default: PROFILE, or PROFILE-session when PROFILE cannot be written safely)")
+	_ = cmd.RegisterFlagCompletionFunc("as", cobra.NoFileCompletions)
+	return cmd
+}
+
+// WriteTargetError explains why a section name cannot be written.
+type WriteTargetError struct {
+	Name    string
+	Profile string
+	Key     string // the setting in the way
+	Pos     profiles.Pos
+	Reason  string
+	Fix     string
+}
+
+func (e *WriteTargetError) Error() string {
+	return fmt.Sprintf("cannot write [%s]: %s (%s at %s); %s", e.Name, e.Reason, e.Key, e.Pos, e.Fix)
+}
+
+// defaultWriteName is the section write uses without --as: the profile's
+// own name when writing there is safe, else PROFILE-session.
+func defaultWriteName(cfg *profiles.Config, profile string) string {
+	if writeTargetProblem(cfg, profile) == nil {
+		return profile
+	}
+	return profile + "-session"
+}
+
+// checkWriteTarget refuses a section name that a config profile would
+// shadow, or whose section in the credentials file holds long-term keys or
+// settings that the rewrite would lose.
+func checkWriteTarget(cfg *profiles.Config, profile, name string, defaulted bool) error {
+	e := writeTargetProblem(cfg, name)
+	if e == nil {
+		return nil
+	}
+	e.Profile = profile
+	alt := defaultWriteName(cfg, profile)
+	switch {
+	case alt != name && writeTargetProblem(cfg, alt) == nil:
+		e.Fix = fmt.Sprintf("write under another name: switcher write %s --as %s", profile, alt)
+	case defaulted:
+		e.Fix = fmt.Sprintf("NAME defaults to %s; pick a free section name: switcher write %s --as NAME", name, profile)
+	default:
+		e.Fix = fmt.Sprintf("pick a free section name: switcher write %s --as NAME", profile)
+	}
+	return e
+}
+
+// writeTargetProblem says why section name cannot be written, or nil.
+func writeTargetProblem(cfg *profiles.Config, name string) *WriteTargetError {
+	p, ok := cfg.Profile(name)
+	if !ok {
+		return nil
+	}
+	// role_arn, SSO and web identity in the config file come before the
+	// credentials file's keys for the AWS CLI and SDKs; any of these in the
+	// credentials file's own section would be lost by the rewrite.
+	keys := []string{
+		profiles.KeyRoleARN, profiles.KeyWebIdentityTokenFile, profiles.KeySSOSession, profiles.KeySSOStartURL,
+		profiles.KeySourceProfile, profiles.KeyCredentialSource, profiles.KeyCredentialProcess,
+	}
+	for i, k := range keys {
+		v, ok := p.Get(k)
+		if !ok {
+			continue
+		}
+		var reason string
+		switch {
+		case v.Pos.File == cfg.CredentialsFile:
+			reason = fmt.Sprintf("[%s] in the credentials file has %s, which writing the session would remove", name, k)
+		case i < 4:
+			reason = fmt.Sprintf("profile %s in the config file has %s, so the AWS CLI and SDKs would use it and never read keys written to [%s] in the credentials file", name, k, name)
+		default:
+			continue
+		}
+		return &WriteTargetError{Name: name, Key: k, Pos: v.Pos, Reason: reason}
+	}
+	id, hasKey := p.Get(profiles.KeyAccessKeyID)
+	if _, hasToken := p.Get(profiles.KeySessionToken); hasKey && !hasToken && id.Pos.File == cfg.CredentialsFile {
+		return &WriteTargetError{
+			Name: name, Key: profiles.KeyAccessKeyID, Pos: id.Pos,
+			Reason: fmt.Sprintf("[%s] holds long-term access keys (no session token) that writing would destroy", name),
+		}
+	}
+	return nil
+}
