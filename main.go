@@ -2,11 +2,13 @@
 // temporary credentials to shells, the AWS CLI and SDKs, or the shared
 // credentials file. Run bare, it is an interactive picker and dashboard.
 //
-// This file only wires the real process to the command line in package cli.
+// This file is the composition root: the real process's effects, then one
+// call into the command line (package cli).
 package main
 
 import (
 	"os"
+	"time"
 
 	"github.com/switcher-cli/switcher/cli"
 )
@@ -19,5 +21,9 @@ var (
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, cli.Build{Version: version, Commit: commit, Date: date}))
+	os.Exit(cli.Main(os.Args[1:], cli.Deps{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
+		Build: cli.Build{Version: version, Commit: commit, Date: date},
+	}))
 }

@@ -1,84 +1,99 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"time"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/creds"
 )
 
-func (a *app) cleanCmd() *cobra.Command {
-	var all bool
+// CleanOptions are clean's flags and effects.
+type CleanOptions struct {
+	IO    IOStreams
+	All   bool
+	Store func() (*creds.Store, error)
+	// Targets are the files whose interrupted writes may have left
+	// temporary copies next to them: the credentials and config files.
+	Targets func() ([]string, error)
+}
+
+// NewCmdClean is `switcher clean [--all]`.
+func NewCmdClean(f *Factory, runF func(*CleanOptions) error) *cobra.Command {
+	opts := &CleanOptions{IO: f.IO, Store: f.Store, Targets: func() ([]string, error) {
+		cfg, cred, err := f.paths()
+		return []string{cred, cfg}, err
+	}}
 	cmd := &cobra.Command{
 		Use:   "clean [--all]",
 		Short: "Remove expired sessions from the cache (all of them with --all)",
-		Long: `Remove the cached sessions and MFA sessions that have expired (and leftovers
-of interrupted writes) from switcher's cache directory ($XDG_CACHE_HOME or
-~/.cache/switcher on Linux, ~/Library/Caches/switcher on macOS,
-%LocalAppData%\switcher on Windows). With --all, remove every entry (and the
-config and list indexes): the next use of an MFA profile asks for a code again.`,
+		Long: `Remove the cached sessions and MFA sessions that have expired, files in the
+cache directory that switcher did not write, and the temporary copies that
+interrupted writes left in the cache directory and next to the credentials
+and config files (they can hold long-term keys), from switcher's cache
+directory ($XDG_CACHE_HOME or ~/.cache/switcher on Linux,
+~/Library/Caches/switcher on macOS, %LocalAppData%\switcher on Windows).
+With --all, remove every entry (and the config and list indexes): the next
+use of an MFA profile asks for a code again.`,
 		Example: `  switcher clean
   switcher clean --all`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			dir, err := a.cacheDir()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			cache := &creds.Cache{Dir: dir, Now: a.now}
-			now := a.now()
-			n, err := cache.Clean(all, func(raw []byte) bool { return entryExpired(raw, now) })
-			if err != nil {
-				return err
-			}
-			what := "expired "
-			if all {
-				what = ""
-			}
-			var indexes string
-			if all { // the config and list indexes too (fastpath_config.go)
-				idx, _ := filepath.Glob(filepath.Join(dir, "*.idx"))
-				for _, p := range idx {
-					if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-						return fmt.Errorf("cache: clean: %w", err)
-					}
-				}
-				if len(idx) > 0 {
-					indexes = fmt.Sprintf(" and %d index %s", len(idx), plural(len(idx), "file", "files"))
-				}
-			}
-			fmt.Fprintf(a.stderr, "switcher: removed %d %scache %s%s from %s\n", n, what, plural(n, "entry", "entries"), indexes, dir)
-			return nil
+			return cleanRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "remove every cached session, expired or not")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "remove every cached session, expired or not")
 	return cmd
 }
 
-// entryExpired reads the expiry of a cache entry: a session (Expiration
-// at the top, as creds.Session stores it), an MFA session (under
-// Credentials) or a used-code record (Expiration). An entry with neither
-// does not expire.
-func entryExpired(raw []byte, now time.Time) bool {
-	var e struct {
-		Expiration  time.Time
-		Credentials struct{ Expiration time.Time }
+func cleanRun(opts *CleanOptions) error {
+	st, err := opts.Store()
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return false // Cache.Clean drops corrupt entries itself
+	rep, err := st.Clean(opts.All)
+	if err != nil {
+		return err
 	}
-	exp := e.Expiration
-	if exp.IsZero() {
-		exp = e.Credentials.Expiration
+	targets, err := opts.Targets()
+	if err != nil {
+		return err
 	}
-	return !exp.IsZero() && !exp.After(now)
+	for _, t := range targets {
+		temps, err := creds.CleanTemps(t)
+		if err != nil {
+			return fmt.Errorf("clean: temporary files next to %s: %w", t, err)
+		}
+		rep.Temps = append(rep.Temps, temps...)
+	}
+	what := "expired "
+	if opts.All {
+		what = ""
+	}
+	var indexes string
+	if rep.Indexes > 0 {
+		indexes = fmt.Sprintf(" and %d index %s", rep.Indexes, plural(rep.Indexes, "file", "files"))
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "switcher: removed %d %scache %s%s from %s\n", rep.Entries, what, plural(rep.Entries, "entry", "entries"), indexes, st.Dir)
+	if n := len(rep.Untrusted); n > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "switcher: removed %d %s that switcher did not write (symlinks, other owners or open modes): %s\n",
+			n, plural(n, "file", "files"), strings.Join(rep.Untrusted, ", "))
+	}
+	if n := len(rep.Temps); n > 0 {
+		var size int64
+		paths := make([]string, n)
+		for i, t := range rep.Temps {
+			size += t.Size
+			paths[i] = t.Path
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "switcher: removed %d temporary %s (%d bytes) left by interrupted writes: %s\n",
+			n, plural(n, "file", "files"), size, strings.Join(paths, ", "))
+	}
+	return nil
 }
 
 func plural(n int, one, many string) string {

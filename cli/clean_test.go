@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,10 +24,10 @@ func TestClean(t *testing.T) {
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	entries := map[string]string{
-		creds.Key("expired session"):     `{"AccessKeyId":"ASIAEXAMPLE","Expiration":"` + past + `"}`,
-		creds.Key("expired mfa session"): `{"Credentials":{"AccessKeyId":"ASIAEXAMPLE","Expiration":"` + past + `"},"Serial":"s"}`,
-		creds.Key("live mfa session"):    `{"Credentials":{"AccessKeyId":"ASIAEXAMPLE","Expiration":"` + future + `"},"Serial":"s"}`,
-		creds.Key("no expiry"):           `{"AccessKeyId":"AKIAEXAMPLE"}`,
+		creds.Key("expired session"):     `{"Kind":"role-session","Profile":"p","AccessKeyId":"ASIAEXAMPLE","Expiration":"` + past + `"}`,
+		creds.Key("expired mfa session"): `{"Kind":"mfa-session","Profile":"dev","Expiration":"` + past + `","Credentials":{"AccessKeyId":"ASIAEXAMPLE","Expiration":"` + past + `"},"Serial":"s"}`,
+		creds.Key("live mfa session"):    `{"Kind":"mfa-session","Profile":"dev","Expiration":"` + future + `","Credentials":{"AccessKeyId":"ASIAEXAMPLE","Expiration":"` + future + `"},"Serial":"s"}`,
+		creds.Key("no expiry"):           `{"Kind":"used-mfa-code","Serial":"s"}`,
 	}
 	for key, body := range entries {
 		writeTestFile(t, filepath.Join(dir, key+".json"), body)
@@ -81,26 +83,52 @@ func cacheEntries(t *testing.T, dir string) []string {
 	return out
 }
 
-func TestEntryExpired(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		raw  string
-		want bool
-	}{
-		{name: "session expired", raw: `{"Expiration":"2026-01-01T11:59:59Z"}`, want: true},
-		{name: "session expiring now", raw: `{"Expiration":"2026-01-01T12:00:00Z"}`, want: true},
-		{name: "session live", raw: `{"Expiration":"2026-01-01T12:00:01Z"}`},
-		{name: "mfa session expired", raw: `{"Credentials":{"Expiration":"2026-01-01T11:00:00Z"}}`, want: true},
-		{name: "mfa session live", raw: `{"Credentials":{"Expiration":"2026-01-01T13:00:00Z"}}`},
-		{name: "no expiry", raw: `{"AccessKeyId":"x"}`},
-		{name: "not an object", raw: `[1]`},
+// TestCleanRemovesStaleTemps: a write killed between creating its
+// temporary file and renaming it leaves a copy of the credentials file
+// (long-term keys included) next to it, and one in the cache directory;
+// clean removes both and says so, and the next write removes its own.
+func TestCleanRemovesStaleTemps(t *testing.T) {
+	f := newSTSFixture(t)
+	f.run(t, "credential-process", "prod").wantCode(t, exitOK)
+	awsDir := filepath.Join(f.home, ".aws")
+	cacheDir := filepath.Join(f.home, ".cache", "switcher")
+	secret := "[dev]\naws_secret_access_key = " + testSecret + "\n"
+	crashed := filepath.Join(awsDir, ".switcher-tmp-credentials-4242")
+	cacheTemp := filepath.Join(cacheDir, ".switcher-tmp-"+creds.Key("x")+".json-4242")
+	other := filepath.Join(awsDir, ".switcher-tmp-credentials.bak-4242") // another file's
+	for _, p := range []string{crashed, cacheTemp, other} {
+		writeTestFile(t, p, secret)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := entryExpired([]byte(tt.raw), now); got != tt.want {
-				t.Errorf("entryExpired(%s) = %t, want %t", tt.raw, got, tt.want)
-			}
-		})
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(cacheTemp, old, old); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(t, "clean")
+	r.wantCode(t, exitOK)
+	if !strings.Contains(r.stderr, "removed 2 temporary files") || !strings.Contains(r.stderr, crashed) || !strings.Contains(r.stderr, cacheTemp) {
+		t.Errorf("clean did not report the temporary files:\n%s", r.stderr)
+	}
+	for path, gone := range map[string]bool{crashed: true, cacheTemp: true, other: false} {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) != gone {
+			t.Errorf("%s: removed %t, want %t", path, !gone, gone)
+		}
+	}
+	if strings.Contains(r.stderr, testSecret) {
+		t.Error("clean printed a secret")
+	}
+
+	// clean --all reports them too, at any age.
+	writeTestFile(t, crashed, secret)
+	r = f.run(t, "clean", "--all")
+	r.wantCode(t, exitOK)
+	if !strings.Contains(r.stderr, "removed 1 temporary file ") || !strings.Contains(r.stderr, crashed) {
+		t.Errorf("clean --all did not report the temporary file:\n%s", r.stderr)
+	}
+
+	// The next write removes a leftover of its own file.
+	writeTestFile(t, crashed, secret)
+	f.run(t, "write", "prod").wantCode(t, exitOK)
+	if _, err := os.Stat(crashed); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("write left the stale temporary file: %v", err)
 	}
 }

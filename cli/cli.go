@@ -1,8 +1,9 @@
 // Package cli is switcher's command line: one cobra command per file, each
-// with its own options, the global flags, exit codes, and the
-// credential-process fast path that answers a cache hit before any of it.
+// built by NewCmdX from the shared Factory into its own XOptions and run by
+// xRun; the global flags; exit codes; and the credential-process fast path,
+// which answers a cache hit before any of that is set up.
 //
-//	os.Exit(cli.Main(os.Args[1:], cli.Deps{Stdin: os.Stdin, ...}))
+//	os.Exit(cli.Main(os.Args[1:], cli.Deps{Stdin: os.Stdin, Stdout: os.Stdout, ...}))
 package cli
 
 import (
@@ -12,13 +13,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes (DESIGN.md).
@@ -33,39 +35,43 @@ const (
 // date with -ldflags -X, and main passes them on.
 type Build struct{ Version, Commit, Date string }
 
-// build is the running binary's identity (set by Main; tests keep "dev").
-var build = Build{Version: "dev", Commit: "none", Date: "unknown"}
+// Deps are the process's effects, chosen by main. Stdin, Stdout, Stderr,
+// Getenv, Environ and Now are required; the others default when nil.
+type Deps struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Environ        func() []string // the environment a child of exec inherits
+	Now            func() time.Time
+	Build          Build
+	// OpenTTY opens the terminal the picker is drawn on; nil: tea.OpenTTY.
+	OpenTTY func() (in, out *os.File, err error)
+	// GOOS is the system whose conventions apply; "": runtime.GOOS.
+	GOOS string
+}
 
-// Main runs switcher with args and the real process streams and
-// environment, and returns the exit code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, b Build) int {
-	build = b
-	if code, ok := serveFastMain(args, stdout, stderr, getenv); ok { // credential-process cache hit, before any set-up: fastpath.go
+// Main runs switcher with args and returns the exit code. A credential-
+// process cache hit is answered first, before signals and the command
+// tree are set up (fastpath.go).
+func Main(args []string, d Deps) int {
+	if code, ok := serveFast(args, d); ok {
 		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, args, stdin, stdout, stderr, getenv)
+	return Run(ctx, args, d)
 }
 
-// app carries the real dependencies and the global flags to every command.
-// Tests build one through run with their own stdin, stdout, stderr and env.
-type app struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	now    func() time.Time
-
-	// Global flags.
-	configFile      string
-	credentialsFile string
-	debug           bool
-	mfaCode         string
-	duration        string
-	region          string
-	endpointURL     string
-	noCache         bool
+// Run runs the command line under ctx and returns the exit code.
+func Run(ctx context.Context, args []string, d Deps) int {
+	f := newFactory(d)
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out) // --help, --version and completion scripts are asked for; errors go to stderr
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	return report(f.IO.ErrOut, err)
 }
 
 // usageError marks a command-line mistake (exit 2).
@@ -81,19 +87,15 @@ func usagef(format string, args ...any) error {
 // errCancelled is returned when the user cancels (Ctrl+C, Esc at the top).
 var errCancelled = errors.New("cancelled")
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout) // --help, --version and completion scripts are asked for; errors go to stderr
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	return a.report(err)
-}
+// exitError carries an exit code decided by a command that already printed
+// what a person needs (doctor with errors, exec with the child's code).
+type exitError struct{ code int }
 
-// report prints err for a person and maps it to an exit code.
-func (a *app) report(err error) int {
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// report prints err for a person and maps it to an exit code: the one
+// place errors become exit codes.
+func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}
@@ -102,83 +104,92 @@ func (a *app) report(err error) int {
 		return ee.code
 	}
 	if errors.Is(err, errCancelled) || errors.Is(err, context.Canceled) {
-		fmt.Fprintln(a.stderr, "switcher: cancelled")
+		fmt.Fprintln(stderr, "switcher: cancelled")
 		return exitCancelled
 	}
-	fmt.Fprintf(a.stderr, "switcher: %v\n", err)
+	fmt.Fprintf(stderr, "switcher: %v\n", err)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(a.stderr, "Run 'switcher --help' for usage.")
+		fmt.Fprintln(stderr, "Run 'switcher --help' for usage.")
 		return exitUsage
 	}
 	return exitFailure
 }
 
-// exitError carries an exit code decided by a command that already printed
-// what a person needs (doctor with errors, exec with the child's code).
-type exitError struct{ code int }
-
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 // versionString is what --version prints: goreleaser sets version, commit
 // and date; a `go install ...@vX` build has only its module version.
-func versionString() string {
-	v, c, d := build.Version, build.Commit, build.Date
-	if v == "dev" {
+func versionString(b Build) string {
+	v, c, d := b.Version, b.Commit, b.Date
+	if v == "" || v == "dev" {
+		v = "dev"
 		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
 	}
-	return fmt.Sprintf("%s (commit %s, built %s)", v, c, d)
+	return fmt.Sprintf("%s (commit %s, built %s)", v, orDefault(c, "none"), orDefault(d, "unknown"))
 }
 
-func (a *app) rootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:           "switcher",
-		Short:         "Assume AWS roles from ~/.aws/config: picker, exports, credential_process, dashboard",
-		Version:       versionString(),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
 	}
-	root.RunE = a.runUI
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	pf := root.PersistentFlags()
-	pf.StringVar(&a.configFile, "config", "", "config file (default $AWS_CONFIG_FILE or ~/.aws/config)")
-	pf.StringVar(&a.credentialsFile, "credentials", "", "credentials file (default $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)")
-	pf.BoolVar(&a.debug, "debug", false, "explain what switcher does on stderr (never prints a secret)")
-	pf.StringVar(&a.mfaCode, "mfa-code", "", "MFA code (6 digits) instead of a prompt")
-	pf.StringVar(&a.duration, "duration", "", "session duration for the final role, e.g. 1h or 3600")
-	pf.StringVar(&a.region, "region", "", "AWS region (default from the profile chain, $AWS_REGION, $AWS_DEFAULT_REGION)")
-	pf.StringVar(&a.endpointURL, "endpoint-url", "", "STS endpoint (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL, the profile's endpoint_url)")
-	pf.BoolVar(&a.noCache, "no-cache", false, "neither read nor write cached sessions")
+	return s
+}
 
-	root.AddCommand(a.subcommands()...)
+// GlobalFlags are the flags every command takes. register defines them,
+// for cobra's root and for the fast path alike.
+type GlobalFlags struct {
+	ConfigFile      string
+	CredentialsFile string
+	Debug           bool
+	MFACode         string
+	Duration        string
+	Region          string
+	EndpointURL     string
+	NoCache         bool
+}
+
+func (g *GlobalFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&g.ConfigFile, "config", "", "config file (default $AWS_CONFIG_FILE or ~/.aws/config)")
+	fs.StringVar(&g.CredentialsFile, "credentials", "", "credentials file (default $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)")
+	fs.BoolVar(&g.Debug, "debug", false, "explain what switcher does on stderr (never prints a secret)")
+	fs.StringVar(&g.MFACode, "mfa-code", "", "MFA code (6 digits) instead of a prompt")
+	fs.StringVar(&g.Duration, "duration", "", "session duration for the final role, e.g. 1h or 3600")
+	fs.StringVar(&g.Region, "region", "", "AWS region (default from the profile chain, $AWS_REGION, $AWS_DEFAULT_REGION)")
+	fs.StringVar(&g.EndpointURL, "endpoint-url", "", "STS endpoint (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL, the profile's endpoint_url)")
+	fs.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write cached sessions")
+}
+
+// NewCmdRoot is `switcher`: the picker, with every command under it.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := NewCmdPicker(f, nil)
+	root.Use = "switcher"
+	root.Short = "Assume AWS roles from ~/.aws/config: picker, exports, credential_process, dashboard"
+	root.Version = versionString(f.Build)
+	root.SilenceUsage = true
+	root.SilenceErrors = true
+	f.Flags.register(root.PersistentFlags())
+	root.AddCommand(
+		NewCmdInit(f, nil),
+		NewCmdExport(f, nil),
+		NewCmdCredentialProcess(f, nil),
+		NewCmdWrite(f, nil),
+		NewCmdExec(f, nil),
+		NewCmdWhoami(f, nil),
+		NewCmdStatus(f, nil),
+		NewCmdClean(f, nil),
+		NewCmdList(f, nil),
+		NewCmdPlan(f, nil),
+		NewCmdDoctor(f, nil),
+		NewCmdDemo(f, nil),
+		NewCmdConsole(f, nil),
+	)
 	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root
 }
 
-// subcommands lists every command; each lives in its own cmd_*.go file.
-func (a *app) subcommands() []*cobra.Command {
-	return []*cobra.Command{
-		// Add one line per command, e.g. a.listCmd(),
-		a.initCmd(),
-		a.exportCmd(),
-		a.credentialProcessCmd(),
-		a.writeCmd(),
-		a.execCmd(),
-		a.whoamiCmd(),
-		a.statusCmd(),
-		a.cleanCmd(),
-		a.listCmd(),
-		a.planCmd(),
-		a.doctorCmd(),
-		a.demoCmd(),
-		a.consoleCmd(),
-	}
-}
-
-// wrapArgs turns cobra's argument-count errors into usage errors (exit 2).
+// wrapArgs turns cobra's argument-count and flag errors into usage errors
+// (exit 2).
 func wrapArgs(c *cobra.Command) {
 	if c.Args != nil {
 		check := c.Args
@@ -195,63 +206,25 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
-// homeDir is the user's home from the injected environment.
-func (a *app) homeDir() (string, error) {
-	return homeFromEnv(runtime.GOOS, a.getenv)
-}
-
-// homeFromEnv is HOME, or on Windows USERPROFILE first, as the AWS CLI and
-// SDKs read it (under Git Bash HOME can be a /c/Users/... path).
-func homeFromEnv(goos string, getenv func(string) string) (string, error) {
-	keys := []string{"HOME", "USERPROFILE"}
-	if goos == "windows" {
-		keys = []string{"USERPROFILE", "HOME"}
+// newFactory fills the defaults of d.
+func newFactory(d Deps) *Factory {
+	f := &Factory{
+		IO:      IOStreams{In: d.Stdin, Out: d.Stdout, ErrOut: d.Stderr},
+		Getenv:  d.Getenv,
+		Environ: d.Environ,
+		Now:     d.Now,
+		Build:   d.Build,
+		OpenTTY: d.OpenTTY,
+		GOOS:    d.GOOS,
 	}
-	for _, k := range keys {
-		if h := getenv(k); h != "" {
-			return h, nil
-		}
+	if f.OpenTTY == nil {
+		f.OpenTTY = tea.OpenTTY
 	}
-	return "", fmt.Errorf("cannot find the home directory: set %s", keys[0])
-}
-
-// configPath is --config, $AWS_CONFIG_FILE or ~/.aws/config.
-func (a *app) configPath() (string, error) {
-	return a.awsPath(a.configFile, "AWS_CONFIG_FILE", "config")
-}
-
-// credentialsPath is --credentials, $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials.
-func (a *app) credentialsPath() (string, error) {
-	return a.awsPath(a.credentialsFile, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
-}
-
-func (a *app) awsPath(flag, env, name string) (string, error) {
-	p := flag
-	if p == "" {
-		p = a.getenv(env)
+	if f.GOOS == "" {
+		f.GOOS = runtime.GOOS
 	}
-	if p == "" {
-		h, err := a.homeDir()
-		if err != nil {
-			return "", err
-		}
-		return filepath.Join(h, ".aws", name), nil
+	if f.Environ == nil {
+		f.Environ = func() []string { return nil }
 	}
-	return expandHome(p, a.homeDir), nil
-}
-
-func expandHome(p string, home func() (string, error)) string {
-	if p == "~" || len(p) > 1 && p[0] == '~' && (p[1] == '/' || p[1] == filepath.Separator) {
-		if h, err := home(); err == nil {
-			return filepath.Join(h, p[1:])
-		}
-	}
-	return p
-}
-
-// debugf prints a line for --debug. Callers pass no secrets.
-func (a *app) debugf(format string, args ...any) {
-	if a.debug {
-		fmt.Fprintf(a.stderr, "debug: "+format+"\n", args...)
-	}
+	return f
 }

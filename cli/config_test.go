@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
+
+	"github.com/switcher-cli/switcher/profiles"
 )
 
 // configRun is one in-process run of the command line.
@@ -229,7 +230,7 @@ func TestConfigFilesFromFlagsAndEnv(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"HOME": home, "AWS_CONFIG_FILE": cfg}
 	code := run(context.Background(), []string{"list", "--json"}, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
-	var rows []listRow
+	var rows []profiles.Row
 	if err := json.Unmarshal(stdout.Bytes(), &rows); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v: %s", code, err, stderr.String())
 	}
@@ -270,12 +271,7 @@ func TestListJSONShape(t *testing.T) {
 
 func TestCompleteProfiles(t *testing.T) {
 	home := withAWSFiles(t, "sample")
-	a := &app{getenv: func(k string) string {
-		if k == "HOME" {
-			return home
-		}
-		return ""
-	}, stderr: io.Discard}
+	f, _, _ := testFactory(map[string]string{"HOME": home}, nil)
 	tests := []struct {
 		args       []string
 		toComplete string
@@ -287,7 +283,7 @@ func TestCompleteProfiles(t *testing.T) {
 		{[]string{"dev"}, "", nil},
 	}
 	for _, tt := range tests {
-		got, dir := a.completeProfiles(nil, tt.args, tt.toComplete)
+		got, dir := f.completeProfiles(nil, tt.args, tt.toComplete)
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("complete %q (-want +got):\n%s", tt.toComplete, diff)
 		}

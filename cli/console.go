@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,17 +12,21 @@ import (
 	"github.com/switcher-cli/switcher/creds"
 )
 
-// consoleOptions are the console command's flags and its browser opener.
-type consoleOptions struct {
-	print       bool
-	destination string
-	federation  string // "" : the endpoint of the session region's partition
-	open        func(ctx context.Context, url string) error
-	client      *http.Client
+// ConsoleOptions are console's arguments, flags and effects.
+type ConsoleOptions struct {
+	IO          IOStreams
+	Assume      assumeFunc
+	Open        func(ctx context.Context, url string) error
+	Client      *http.Client
+	Profile     string
+	Print       bool
+	Destination string
+	Federation  string // "": the endpoint of the session region's partition
 }
 
-func (a *app) consoleCmd() *cobra.Command {
-	opt := consoleOptions{open: openBrowser(runtime.GOOS), client: &http.Client{Timeout: 15 * time.Second}}
+// NewCmdConsole is `switcher console PROFILE [--print]`.
+func NewCmdConsole(f *Factory, runF func(context.Context, *ConsoleOptions) error) *cobra.Command {
+	opts := &ConsoleOptions{IO: f.IO, Assume: f.Assume, Open: openBrowser(f.GOOS), Client: &http.Client{Timeout: 15 * time.Second}}
 	cmd := &cobra.Command{
 		Use:   "console PROFILE [--print]",
 		Short: "Open the AWS console signed in as a profile's role session",
@@ -37,43 +40,47 @@ public. Only role sessions can sign in; long-term keys cannot.`,
   switcher console prod --print | pbcopy
   switcher console prod --destination https://console.aws.amazon.com/s3/`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeProfiles,
+		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runConsole(cmd.Context(), args[0], opt)
+			opts.Profile = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return consoleRun(cmd.Context(), opts)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&opt.print, "print", false, "print the sign-in URL on stdout instead of opening a browser")
-	f.StringVar(&opt.destination, "destination", "", "console page to land on (default: the console home of the session's partition)")
-	f.StringVar(&opt.federation, "federation-endpoint", "", "federation endpoint (default https://signin.aws.amazon.com/federation, or the partition's)")
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Print, "print", false, "print the sign-in URL on stdout instead of opening a browser")
+	fl.StringVar(&opts.Destination, "destination", "", "console page to land on (default: the console home of the session's partition)")
+	fl.StringVar(&opts.Federation, "federation-endpoint", "", "federation endpoint (default https://signin.aws.amazon.com/federation, or the partition's)")
 	return cmd
 }
 
-// runConsole assumes profile and opens (or prints) its console URL.
-func (a *app) runConsole(ctx context.Context, profile string, opt consoleOptions) error {
-	s, err := a.assume(ctx, profile, 0)
+// consoleRun assumes the profile and opens (or prints) its console URL.
+func consoleRun(ctx context.Context, opts *ConsoleOptions) error {
+	s, err := opts.Assume(ctx, opts.Profile, 0)
 	if err != nil {
 		return err
 	}
 	endpoint, dest := creds.ConsoleEndpoints(s.Region)
-	if opt.federation != "" {
-		endpoint = opt.federation
+	if opts.Federation != "" {
+		endpoint = opts.Federation
 	}
-	if opt.destination != "" {
-		dest = opt.destination
+	if opts.Destination != "" {
+		dest = opts.Destination
 	}
-	u, err := creds.ConsoleURL(ctx, opt.client, endpoint, s.Credentials, dest, "switcher")
+	u, err := creds.ConsoleURL(ctx, opts.Client, endpoint, s.Credentials, dest, "switcher")
 	if err != nil {
-		return fmt.Errorf("console sign-in for %s: %w", profile, err)
+		return fmt.Errorf("console sign-in for %s: %w", opts.Profile, err)
 	}
-	if opt.print {
-		_, err := fmt.Fprintln(a.stdout, u)
+	if opts.Print {
+		_, err := fmt.Fprintln(opts.IO.Out, u)
 		return err
 	}
-	if err := opt.open(ctx, u); err != nil {
+	if err := opts.Open(ctx, u); err != nil {
 		return fmt.Errorf("opening a browser: %w; use --print to get the URL", err)
 	}
-	fmt.Fprintf(a.stderr, "switcher: opened the console for %s in your browser\n", profile)
+	fmt.Fprintf(opts.IO.ErrOut, "switcher: opened the console for %s in your browser\n", opts.Profile)
 	return nil
 }
 

@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/switcher-cli/switcher/creds/stssim"
 )
@@ -44,14 +43,13 @@ func TestConsoleOpens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			a := &app{stdout: &stdout, stderr: &stderr, now: time.Now, getenv: func(k string) string { return f.env[k] }}
+			fac, stdout, _ := testFactory(f.env, nil)
 			var opened []string
-			opt := consoleOptions{
-				federation: base + stssim.FederationPath,
-				open:       func(_ context.Context, u string) error { opened = append(opened, u); return tt.openErr },
+			opts := &ConsoleOptions{IO: fac.IO, Assume: fac.Assume, Client: http.DefaultClient, Profile: tt.profile,
+				Federation: base + stssim.FederationPath,
+				Open:       func(_ context.Context, u string) error { opened = append(opened, u); return tt.openErr },
 			}
-			err := a.runConsole(context.Background(), tt.profile, opt)
+			err := consoleRun(context.Background(), opts)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -9,16 +9,29 @@ import (
 	"path/filepath"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/creds"
 	"github.com/switcher-cli/switcher/creds/stssim"
 	"github.com/switcher-cli/switcher/demo"
 	"github.com/switcher-cli/switcher/profiles"
+	"github.com/switcher-cli/switcher/ui"
 )
 
-func (a *app) demoCmd() *cobra.Command {
+// DemoOptions are the demo's effects: the picker's, plus the clock the
+// simulator runs on.
+type DemoOptions struct {
+	Picker PickerOptions
+	Getenv func(string) string
+	Debugf func(string, ...any)
+}
+
+// NewCmdDemo is `switcher demo`.
+func NewCmdDemo(f *Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{
+		Picker: PickerOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf},
+		Getenv: f.Getenv, Debugf: f.debugFunc(),
+	}
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Try the picker and dashboard on a sample config against a simulated STS (no AWS account)",
@@ -32,15 +45,19 @@ credentials file and cache live in a temporary directory removed on exit.`,
   eval "$(switcher demo)"   # press e: the fake session's exports`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd.Context(), uiRun{openTTY: tea.OpenTTY})
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return demoRun(cmd.Context(), opts)
 		},
 	}
 }
 
-// runDemo serves the simulator on a loopback port, writes the sample files
+// demoRun serves the simulator on a loopback port, writes the sample files
 // into a temporary directory and runs the TUI on them.
-func (a *app) runDemo(ctx context.Context, r uiRun) error {
-	sim := stssim.New(stssim.WithClock(a.now))
+func demoRun(ctx context.Context, opts *DemoOptions) error {
+	now := opts.Picker.Now
+	sim := stssim.New(stssim.WithClock(now))
 	if err := demo.Seed(sim); err != nil {
 		return err
 	}
@@ -58,25 +75,28 @@ func (a *app) runDemo(ctx context.Context, r uiRun) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	b, err := a.demoBackend(dir, base, &http.Client{Timeout: 10 * time.Second})
+	b, err := demoBackend(opts, dir, base, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err
 	}
-	r.history = filepath.Join(dir, "history.json")
-	r.banner = func(time.Time) string {
+	p := opts.Picker
+	p.Backend = func() (ui.Backend, error) { return b, nil }
+	p.History = creds.UsageHistory{Path: filepath.Join(dir, "history.json"), Now: now}
+	p.Banner = func(time.Time) string {
 		code, ok := sim.CurrentCode(demo.MFASerial)
 		if !ok {
 			code = "unknown"
 		}
 		return "DEMO  simulated STS, fake keys  ·  MFA code for " + demo.MFAProfile + ": " + code
 	}
-	return a.runTUI(ctx, b, r)
+	return pickerRun(ctx, &p)
 }
 
 // demoBackend writes the sample config and credentials into dir and
 // returns the UI backend on them, talking to the simulator at base (STS
 // and the federation endpoint) with a cache in dir.
-func (a *app) demoBackend(dir, base string, client *http.Client) (*uiBackend, error) {
+func demoBackend(opts *DemoOptions, dir, base string, client *http.Client) (*uiBackend, error) {
+	now := opts.Picker.Now
 	configPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 	for path, data := range map[string][]byte{configPath: demo.Config(), credsPath: demo.Credentials()} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -89,28 +109,26 @@ func (a *app) demoBackend(dir, base string, client *http.Client) (*uiBackend, er
 	}
 	eng := &creds.Engine{
 		Config: cfg,
-		Cache:  &creds.Cache{Dir: filepath.Join(dir, "cache"), Now: a.now},
-		Now:    a.now,
+		Store:  &creds.Store{Dir: filepath.Join(dir, "cache"), Now: now},
+		Now:    now,
 		// Only the user name (for the session name) comes from the real
 		// environment: no AWS_* variable can point the demo elsewhere.
 		Getenv: func(k string) string {
 			if k == "USER" || k == "USERNAME" {
-				return a.getenv(k)
+				return opts.Getenv(k)
 			}
 			return ""
 		},
 		EndpointURL: base,
 		HTTPClient:  client,
+		Debugf:      opts.Debugf,
 	}
-	if a.debug {
-		eng.Debugf = a.debugf
-	}
-	format, err := a.exportFormat("")
+	format, err := exportFormat("", opts.Getenv, opts.Picker.GOOS)
 	if err != nil {
 		return nil, err
 	}
 	return &uiBackend{
-		cfg: cfg, eng: eng, format: format, credsPath: credsPath, now: a.now,
+		cfg: cfg, eng: eng, format: format, credsPath: credsPath, now: now,
 		federation: func(string) (string, string) {
 			return base + stssim.FederationPath, base + stssim.ConsolePath
 		},

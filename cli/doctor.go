@@ -10,8 +10,16 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-func (a *app) doctorCmd() *cobra.Command {
-	var asJSON bool
+// DoctorOptions are doctor's flags and effects.
+type DoctorOptions struct {
+	IO     IOStreams
+	JSON   bool
+	Config func() (*profiles.Config, error)
+}
+
+// NewCmdDoctor is `switcher doctor`.
+func NewCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
+	opts := &DoctorOptions{IO: f.IO, Config: f.LoadConfig}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Lint the config and credentials files: every problem with file:line and a fix",
@@ -24,30 +32,37 @@ mfa_serial along a chain, config sections the AWS CLI ignores, duplicate
 sections and keys. Exits 1 when it finds an error, 0 for warnings only.`,
 		Example: "  switcher doctor\n  switcher doctor --json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
 			}
-			fs := cfg.Doctor()
-			if asJSON {
-				err = writeDataJSON(a.stdout, newDoctorOutput(fs))
-			} else {
-				err = writeDoctorText(a.stdout, cfg, fs)
-			}
-			if err != nil {
-				return err
-			}
-			for _, f := range fs {
-				if f.Severity == profiles.SeverityError {
-					return &exitError{exitFailure}
-				}
-			}
-			return nil
+			return doctorRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the findings as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the findings as JSON")
 	return cmd
+}
+
+func doctorRun(opts *DoctorOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	fs := cfg.Doctor()
+	if opts.JSON {
+		err = writeDataJSON(opts.IO.Out, newDoctorOutput(fs))
+	} else {
+		err = writeDoctorText(opts.IO.Out, cfg, fs)
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Severity == profiles.SeverityError {
+			return &exitError{exitFailure}
+		}
+	}
+	return nil
 }
 
 type doctorOutput struct {

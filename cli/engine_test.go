@@ -237,8 +237,9 @@ func TestAssumeOptionsDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.duration, func(t *testing.T) {
-			a := &app{duration: tt.duration, mfaCode: "123456"}
-			opt, err := a.assumeOptions()
+			f, _, _ := testFactory(nil, nil)
+			f.Flags.Duration, f.Flags.MFACode = tt.duration, "123456"
+			opt, err := f.AssumeOptions()
 			if tt.wantErr != "" {
 				var ue *usageError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -257,24 +258,24 @@ func TestAssumeOptionsDuration(t *testing.T) {
 }
 
 func TestEngineFromFlags(t *testing.T) {
-	a := &app{getenv: func(k string) string { return map[string]string{"HOME": "/home/u"}[k] },
-		endpointURL: "http://127.0.0.1:1", region: "eu-central-1"}
-	e, err := a.engine(nil)
+	f, _, _ := testFactory(map[string]string{"HOME": "/home/u"}, nil)
+	f.Flags.EndpointURL, f.Flags.Region = "http://127.0.0.1:1", "eu-central-1"
+	e, err := f.Engine(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Cache == nil || e.Cache.Dir != filepath.Join("/home/u", ".cache", "switcher") {
-		t.Errorf("cache = %+v, want dir /home/u/.cache/switcher", e.Cache)
+	if e.Store == nil || e.Store.Dir != filepath.Join("/home/u", ".cache", "switcher") {
+		t.Errorf("store = %+v, want dir /home/u/.cache/switcher", e.Store)
 	}
-	if e.EndpointURL != a.endpointURL || e.Region != a.region || e.Debugf != nil {
+	if e.EndpointURL != f.Flags.EndpointURL || e.Region != f.Flags.Region || e.Debugf != nil {
 		t.Errorf("engine endpoint %q region %q debug %t", e.EndpointURL, e.Region, e.Debugf != nil)
 	}
-	a.noCache, a.debug = true, true
-	e, err = a.engine(nil)
+	f.Flags.NoCache, f.Flags.Debug = true, true
+	e, err = f.Engine(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Cache != nil || e.Debugf == nil {
-		t.Errorf("--no-cache --debug: cache %v, debugf set %t", e.Cache, e.Debugf != nil)
+	if e.Store != nil || e.Debugf == nil {
+		t.Errorf("--no-cache --debug: store %v, debugf set %t", e.Store, e.Debugf != nil)
 	}
 }

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -24,7 +25,19 @@ const (
 	exitNotFound  = 127
 )
 
-func (a *app) execCmd() *cobra.Command {
+// ExecOptions are exec's arguments and effects.
+type ExecOptions struct {
+	IO      IOStreams
+	Environ func() []string
+	GOOS    string
+	Assume  assumeFunc
+	Profile string
+	Command []string // CMD and its arguments
+}
+
+// NewCmdExec is `switcher exec PROFILE -- CMD [ARGS...]`.
+func NewCmdExec(f *Factory, runF func(context.Context, *ExecOptions) error) *cobra.Command {
+	opts := &ExecOptions{IO: f.IO, Environ: f.Environ, GOOS: f.GOOS, Assume: f.Assume}
 	return &cobra.Command{
 		Use:   "exec PROFILE -- CMD [ARGS...]",
 		Short: "Run a command with a profile's credentials in its environment",
@@ -42,32 +55,40 @@ terminal reaches it directly, once); switcher exits with its exit code
 			}
 			return nil
 		},
-		ValidArgsFunction: a.completeProfiles,
+		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Find CMD first: a typo must not cost an MFA code or an STS call.
-			path, err := a.lookChild(args[1])
-			if err != nil {
-				return err
+			opts.Profile, opts.Command = args[0], args[1:]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			s, err := a.assume(cmd.Context(), args[0], 0)
-			if err != nil {
-				return err
-			}
-			env, err := childEnv(os.Environ(), s)
-			if err != nil {
-				return err
-			}
-			return a.runChild(path, args[1], args[2:], env)
+			return execRun(cmd.Context(), opts)
 		},
 	}
 }
 
+func execRun(ctx context.Context, opts *ExecOptions) error {
+	// Find CMD first: a typo must not cost an MFA code or an STS call.
+	path, err := lookChild(opts.IO.ErrOut, opts.Command[0])
+	if err != nil {
+		return err
+	}
+	s, err := opts.Assume(ctx, opts.Profile, 0)
+	if err != nil {
+		return err
+	}
+	env, err := childEnv(opts.Environ(), s, opts.GOOS)
+	if err != nil {
+		return err
+	}
+	return runChild(opts.IO, path, opts.Command[0], opts.Command[1:], env)
+}
+
 // lookChild finds name on PATH, or says why it cannot run (exit 127 when
 // it is not found, 126 otherwise, as shells do).
-func (a *app) lookChild(name string) (string, error) {
+func lookChild(stderr io.Writer, name string) (string, error) {
 	path, err := exec.LookPath(name)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "switcher: exec: %v\n", err)
+		fmt.Fprintf(stderr, "switcher: exec: %v\n", err)
 		if errors.Is(err, exec.ErrNotFound) {
 			return "", &exitError{exitNotFound}
 		}
@@ -79,21 +100,21 @@ func (a *app) lookChild(name string) (string, error) {
 // runChild runs the program at path (found for name) without a shell,
 // wired to switcher's own stdin, stdout and stderr, passing signals on, and
 // returns its exit status as an *exitError.
-func (a *app) runChild(path, name string, args, env []string) error {
+func runChild(streams IOStreams, path, name string, args, env []string) error {
 	// No CommandContext: cancelling would SIGKILL the child, while exec
 	// forwards SIGTERM/SIGHUP and lets the child decide how to stop.
 	child := exec.Command(path, args...) //nolint:noctx // signals are forwarded, see above
 
 	child.Args[0] = name
 	child.Env = env
-	child.Stdin, child.Stdout, child.Stderr = a.stdin, a.stdout, a.stderr
+	child.Stdin, child.Stdout, child.Stderr = streams.In, streams.Out, streams.ErrOut
 
 	// Subscribe before starting, so that no signal is lost in between.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 	if err := child.Start(); err != nil {
-		fmt.Fprintf(a.stderr, "switcher: exec: %v\n", err)
+		fmt.Fprintf(streams.ErrOut, "switcher: exec: %v\n", err)
 		return &exitError{exitCannotRun}
 	}
 	done := make(chan struct{})
@@ -139,7 +160,7 @@ func forwardSignal(sig os.Signal, fromTerminal func() bool) bool {
 
 // childEnv is environ with the variables switcher export touches replaced
 // by the session's (those it unsets removed).
-func childEnv(environ []string, s *creds.Session) ([]string, error) {
+func childEnv(environ []string, s *creds.Session, goos string) ([]string, error) {
 	var buf bytes.Buffer
 	if err := creds.WriteExports(&buf, creds.FormatJSON, s); err != nil {
 		return nil, err
@@ -149,7 +170,7 @@ func childEnv(environ []string, s *creds.Session) ([]string, error) {
 		return nil, fmt.Errorf("exec: reading the exported variables: %w", err)
 	}
 	norm := func(k string) string { return k }
-	if runtime.GOOS == "windows" {
+	if goos == "windows" {
 		norm = strings.ToUpper // Windows variable names ignore case
 	}
 	touched := make(map[string]bool, len(vars))

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -16,9 +16,21 @@ import (
 	"github.com/switcher-cli/switcher/creds"
 )
 
-func (a *app) exportCmd() *cobra.Command {
-	var format string
-	var unset bool
+// ExportOptions are export's arguments, flags and effects.
+type ExportOptions struct {
+	IO      IOStreams
+	Getenv  func(string) string
+	Now     func() time.Time
+	GOOS    string
+	Assume  assumeFunc
+	Profile string
+	Format  string
+	Unset   bool
+}
+
+// NewCmdExport is `switcher export PROFILE [--format F] [--unset]`.
+func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, Assume: f.Assume}
 	cmd := &cobra.Command{
 		Use:   "export PROFILE [--format sh|fish|powershell|cmd|dotenv|json] [--unset]",
 		Short: "Print the statements that put a profile's credentials in the shell",
@@ -36,47 +48,19 @@ fits bash and zsh. --unset prints the statements that remove all of them.`,
   switcher export prod --format powershell | Invoke-Expression
   eval "$(switcher export --unset)"`,
 		Args:              cobra.MaximumNArgs(1),
-		ValidArgsFunction: a.completeProfiles,
+		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.exportFormat(format)
-			if err != nil {
-				return err
+			if len(args) > 0 {
+				opts.Profile = args[0]
 			}
-			if unset {
-				if len(args) > 0 {
-					return usagef("--unset takes no profile")
-				}
-				if err := creds.WriteUnset(a.stdout, f); err != nil {
-					if errors.Is(err, creds.ErrCannotUnset) {
-						return &usageError{err}
-					}
-					return err
-				}
-				return nil
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if len(args) == 0 {
-				return usagef("export needs a PROFILE (or --unset)")
-			}
-			s, err := a.assume(cmd.Context(), args[0], 0)
-			if err != nil {
-				return err
-			}
-			var out bytes.Buffer
-			if err := creds.WriteExports(&out, f, s); err != nil {
-				return err
-			}
-			if _, err := a.stdout.Write(out.Bytes()); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "switcher: %s\n", describeSession(s, a.now()))
-			if isTerminal(a.stdout) {
-				fmt.Fprintf(a.stderr, "switcher: printing changes nothing; to switch this shell: %s (or set up `switcher init`)\n", applyHint(f, args[0]))
-			}
-			return nil
+			return exportRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "", "sh, fish, powershell, cmd, dotenv or json (default from $SHELL)")
-	cmd.Flags().BoolVar(&unset, "unset", false, "print the statements that remove the credentials")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "sh, fish, powershell, cmd, dotenv or json (default from $SHELL)")
+	cmd.Flags().BoolVar(&opts.Unset, "unset", false, "print the statements that remove the credentials")
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
 		for _, f := range creds.Formats() {
@@ -87,9 +71,47 @@ fits bash and zsh. --unset prints the statements that remove all of them.`,
 	return cmd
 }
 
+func exportRun(ctx context.Context, opts *ExportOptions) error {
+	f, err := exportFormat(opts.Format, opts.Getenv, opts.GOOS)
+	if err != nil {
+		return err
+	}
+	if opts.Unset {
+		if opts.Profile != "" {
+			return usagef("--unset takes no profile")
+		}
+		if err := creds.WriteUnset(opts.IO.Out, f); err != nil {
+			if errors.Is(err, creds.ErrCannotUnset) {
+				return &usageError{err}
+			}
+			return err
+		}
+		return nil
+	}
+	if opts.Profile == "" {
+		return usagef("export needs a PROFILE (or --unset)")
+	}
+	s, err := opts.Assume(ctx, opts.Profile, 0)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := creds.WriteExports(&out, f, s); err != nil {
+		return err
+	}
+	if _, err := opts.IO.Out.Write(out.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "switcher: %s\n", describeSession(s, opts.Now()))
+	if isTerminal(opts.IO.Out) {
+		fmt.Fprintf(opts.IO.ErrOut, "switcher: printing changes nothing; to switch this shell: %s (or set up `switcher init`)\n", applyHint(f, opts.Profile))
+	}
+	return nil
+}
+
 // exportFormat is --format, else the format of $SHELL (on Windows without
 // $SHELL: PowerShell).
-func (a *app) exportFormat(flag string) (creds.Format, error) {
+func exportFormat(flag string, getenv func(string) string, goos string) (creds.Format, error) {
 	if flag != "" {
 		f, err := creds.ParseFormat(flag)
 		if err != nil {
@@ -97,8 +119,8 @@ func (a *app) exportFormat(flag string) (creds.Format, error) {
 		}
 		return f, nil
 	}
-	shell := a.getenv("SHELL")
-	if shell == "" && runtime.GOOS == "windows" {
+	shell := getenv("SHELL")
+	if shell == "" && goos == "windows" {
 		return creds.FormatPowerShell, nil
 	}
 	return creds.FormatForShell(shell), nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switcher-cli/switcher/creds"
 )
 
 // benchFiles writes a config of n profiles (the shape of bench/gen, kept
@@ -47,20 +49,15 @@ func benchFiles(b *testing.B, n int) map[string]string {
 
 func benchRun(b *testing.B, env map[string]string, now time.Time, args ...string) {
 	b.Helper()
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
-		getenv: func(k string) string { return env[k] }, now: func() time.Time { return now }}
-	if code, ok := a.serveFast(args); ok {
+	var stderr bytes.Buffer
+	d := testDeps(strings.NewReader(""), io.Discard, &stderr, func(k string) string { return env[k] }, func() time.Time { return now })
+	if code, ok := serveFast(args, d); ok {
 		if code != exitOK {
 			b.Fatalf("fast path: exit %d", code)
 		}
 		return
 	}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	var stderr bytes.Buffer
-	root.SetOut(&stderr)
-	root.SetErr(&stderr)
-	if code := a.report(root.ExecuteContext(context.Background())); code != exitOK {
+	if code := Run(context.Background(), args, d); code != exitOK {
 		b.Fatalf("switcher %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
 	}
 }
@@ -69,26 +66,22 @@ func benchRun(b *testing.B, env map[string]string, now time.Time, args ...string
 // the arguments, stat both files, hash the key, read the entry, print.
 func BenchmarkServeFast(b *testing.B) {
 	env := benchFiles(b, 10000)
-	now := time.Now()
-	st, err := (&app{getenv: func(k string) string { return env[k] }}).fastKey(fastRequest{profile: "p-9999"})
+	now := time.Now().Add(time.Minute) // the files have settled
+	f := newFactory(testDeps(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] }, func() time.Time { return now }))
+	opts := &CredentialProcessOptions{Profile: "p-9999"}
+	st, deps, err := f.fastDeps(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cache, err := (&app{getenv: func(k string) string { return env[k] }}).fastCache()
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := fastEntry{Format: fastPathFormat, Profile: "p-9999"}
-	e.AccessKeyID, e.SecretAccessKey, e.SessionToken = "ASIAFAKE000000000001", "fake", "fake-token"
-	e.Expiration = now.Add(time.Hour)
-	if err := cache.Put(st.key, e); err != nil {
+	c := creds.Credentials{AccessKeyID: "ASIAFAKE000000000001", SecretAccessKey: "fake", SessionToken: "fake-token", Expiration: now.Add(time.Hour)}
+	if err := st.PutFastSession(deps, opts.Profile, c); err != nil {
 		b.Fatal(err)
 	}
 	args := []string{"credential-process", "p-9999"}
+	d := testDeps(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] }, func() time.Time { return now })
 	b.ReportAllocs()
 	for b.Loop() {
-		a := &app{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return env[k] }, now: func() time.Time { return now }}
-		if _, ok := a.serveFast(args); !ok {
+		if _, ok := serveFast(args, d); !ok {
 			b.Fatal("fast path declined")
 		}
 	}
@@ -98,8 +91,8 @@ func BenchmarkServeFast(b *testing.B) {
 // index removed each time) and from the index (warm).
 func BenchmarkLoadConfig(b *testing.B) {
 	env := benchFiles(b, 10000)
-	a := &app{stderr: io.Discard, getenv: func(k string) string { return env[k] }, now: func() time.Time { return time.Now().Add(time.Minute) }}
-	dir, err := a.cacheDir()
+	a := newFactory(testDeps(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] }, func() time.Time { return time.Now().Add(time.Minute) }))
+	dir, err := a.CacheDir()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,7 +108,7 @@ func BenchmarkLoadConfig(b *testing.B) {
 					}
 					b.StartTimer()
 				}
-				cfg, err := a.loadConfig()
+				cfg, err := a.LoadConfig()
 				if err != nil {
 					b.Fatal(err)
 				}

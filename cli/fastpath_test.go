@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
 )
 
 // runAt is run with the clock set to now: it takes the fast path first,
@@ -23,17 +25,11 @@ import (
 func runAt(t *testing.T, env map[string]string, now time.Time, args ...string) cmdResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return env[k] }, now: func() time.Time { return now }}
-	if code, ok := a.serveFast(args); ok {
+	d := testDeps(strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }, func() time.Time { return now })
+	if code, ok := serveFast(args, d); ok {
 		return cmdResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
 	}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetIn(a.stdin)
-	root.SetOut(&stderr)
-	root.SetErr(&stderr)
-	code := a.report(root.ExecuteContext(context.Background()))
+	code := Run(context.Background(), args, d)
 	return cmdResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
@@ -42,8 +38,7 @@ func runAt(t *testing.T, env map[string]string, now time.Time, args ...string) c
 func serveFastAt(t *testing.T, env map[string]string, now time.Time, args ...string) (string, bool) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }, now: func() time.Time { return now }}
-	code, ok := a.serveFast(args)
+	code, ok := serveFast(args, testDeps(strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }, func() time.Time { return now }))
 	if ok && code != exitOK {
 		t.Fatalf("fast path: exit code %d, stderr %q", code, stderr.String())
 	}
@@ -57,18 +52,25 @@ func serveFastAt(t *testing.T, env map[string]string, now time.Time, args ...str
 // for their identity to be trusted (racyWindow).
 func settledNow() time.Time { return time.Now().Add(time.Minute) }
 
-func TestParseFastArgs(t *testing.T) {
+// fastRequest is what parseFast read.
+type fastRequest struct {
+	Profile string
+	Flags   GlobalFlags
+}
+
+func TestParseFast(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
 		want fastRequest
 		ok   bool
 	}{
-		{"bare", []string{"credential-process", "prod"}, fastRequest{profile: "prod"}, true},
+		{"bare", []string{"credential-process", "prod"}, fastRequest{Profile: "prod"}, true},
 		{"flags with values", []string{"credential-process", "prod", "--config", "c", "--credentials=k", "--region", "eu-west-1", "--duration=1h", "--endpoint-url", "http://x"},
-			fastRequest{profile: "prod", configFile: "c", credentialsFile: "k", region: "eu-west-1", duration: "1h", endpointURL: "http://x"}, true},
-		{"global flag first", []string{"--config=c", "credential-process", "prod"}, fastRequest{profile: "prod", configFile: "c"}, true},
-		{"empty value", []string{"credential-process", "prod", "--region="}, fastRequest{profile: "prod"}, true},
+			fastRequest{Profile: "prod", Flags: GlobalFlags{ConfigFile: "c", CredentialsFile: "k", Region: "eu-west-1", Duration: "1h", EndpointURL: "http://x"}}, true},
+		{"global flag first", []string{"--config=c", "credential-process", "prod"}, fastRequest{Profile: "prod", Flags: GlobalFlags{ConfigFile: "c"}}, true},
+		{"empty value", []string{"credential-process", "prod", "--region="}, fastRequest{Profile: "prod"}, true},
+		{"flag twice: the last wins, as for cobra", []string{"credential-process", "prod", "--region", "a", "--region", "b"}, fastRequest{Profile: "prod", Flags: GlobalFlags{Region: "b"}}, true},
 		{"other command", []string{"export", "prod"}, fastRequest{}, false},
 		{"no profile", []string{"credential-process"}, fastRequest{}, false},
 		{"two profiles", []string{"credential-process", "a", "b"}, fastRequest{}, false},
@@ -78,21 +80,50 @@ func TestParseFastArgs(t *testing.T) {
 		{"help", []string{"credential-process", "--help"}, fastRequest{}, false},
 		{"short help", []string{"credential-process", "prod", "-h"}, fastRequest{}, false},
 		{"double dash", []string{"credential-process", "--", "prod"}, fastRequest{}, false},
-		{"flag twice", []string{"credential-process", "prod", "--region", "a", "--region", "b"}, fastRequest{}, false},
+		{"unknown flag", []string{"credential-process", "prod", "--nope"}, fastRequest{}, false},
 		{"flag without value", []string{"credential-process", "prod", "--region"}, fastRequest{}, false},
 		{"nothing", nil, fastRequest{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := parseFastArgs(tt.args)
+			g, opts, ok := parseFast(tt.args)
 			if ok != tt.ok {
 				t.Fatalf("ok = %t, want %t", ok, tt.ok)
 			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(fastRequest{})); diff != "" {
+			if !ok {
+				return
+			}
+			if diff := cmp.Diff(tt.want, fastRequest{Profile: opts.Profile, Flags: g}); diff != "" {
 				t.Errorf("request (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// TestFastPathFlagsAreTheCommands: every flag credential-process takes is
+// one the fast path parses (or declines), so the two never read a command
+// line differently.
+func TestFastPathFlagsAreTheCommands(t *testing.T) {
+	f, _, _ := testFactory(nil, nil)
+	root := NewCmdRoot(f)
+	cmd, _, err := root.Find([]string{"credential-process"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g GlobalFlags
+	fast := pflag.NewFlagSet("fast", pflag.ContinueOnError)
+	g.register(fast)
+	(&CredentialProcessOptions{}).register(fast)
+	cmd.InheritedFlags().VisitAll(func(fl *pflag.Flag) {
+		if fast.Lookup(fl.Name) == nil && fl.Name != "help" {
+			t.Errorf("--%s is a flag of credential-process the fast path does not know", fl.Name)
+		}
+	})
+	cmd.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+		if fast.Lookup(fl.Name) == nil && fl.Name != "help" {
+			t.Errorf("--%s is a flag of credential-process the fast path does not know", fl.Name)
+		}
+	})
 }
 
 // TestFastPathHit: after one full run, the same call is answered by the
@@ -112,30 +143,32 @@ func TestFastPathHit(t *testing.T) {
 	}
 	// What main calls takes it too: no STS call, same keys.
 	var stdout, stderr bytes.Buffer
-	code, ok := serveFastMain([]string{"credential-process", "prod"}, &stdout, &stderr, func(k string) string { return f.env[k] })
-	if !ok || code != exitOK || stderr.Len() > 0 {
-		t.Fatalf("serveFastMain: handled %t, code %d, stderr %q", ok, code, stderr.String())
+	code := Main([]string{"credential-process", "prod"}, testDeps(strings.NewReader(""), &stdout, &stderr, func(k string) string { return f.env[k] }, time.Now))
+	if code != exitOK || stderr.Len() > 0 {
+		t.Fatalf("Main: code %d, stderr %q", code, stderr.String())
 	}
 	if diff := cmp.Diff(want, decodeProcessOutput(t, stdout.String())); diff != "" {
-		t.Errorf("serveFastMain output (-want +got):\n%s", diff)
+		t.Errorf("Main output (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(1, f.sim.Calls("AssumeRole")); diff != "" {
 		t.Errorf("AssumeRole calls (-want +got):\n%s", diff)
 	}
 	// The entry is private, like every cache file.
-	st, err := f.fastState(t, fastRequest{profile: "prod"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkMode(t, filepath.Join(f.home, ".cache", "switcher", st.key+".json"), 0o600)
+	checkMode(t, f.fastEntry(t, "prod"), 0o600)
 }
 
-// fastState is the fast-path key of req in the fixture's environment.
-func (f *stsFixture) fastState(t *testing.T, req fastRequest) (fastState, error) {
+// fastEntry is the path of profile's fast-path entry in the fixture's cache.
+func (f *stsFixture) fastEntry(t *testing.T, profile string) string {
 	t.Helper()
-	a := &app{getenv: func(k string) string { return f.env[k] }, now: time.Now,
-		configFile: req.configFile, credentialsFile: req.credentialsFile}
-	return a.fastKey(req)
+	paths, _ := filepath.Glob(filepath.Join(f.home, ".cache", "switcher", "*.json"))
+	for _, p := range paths {
+		var e struct{ Kind, Profile string }
+		if json.Unmarshal(mustRead(t, p), &e) == nil && e.Kind == "credential-process" && e.Profile == profile {
+			return p
+		}
+	}
+	t.Fatalf("no fast-path entry for %s in %v", profile, paths)
+	return ""
 }
 
 // TestFastPathMisses: whatever could change the answer makes the fast path
@@ -197,11 +230,7 @@ func TestFastPathMisses(t *testing.T) {
 			}
 		}},
 		{name: "entry corrupt", change: func(t *testing.T, f *stsFixture) {
-			st, err := f.fastState(t, fastRequest{profile: "prod"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeTestFile(t, filepath.Join(f.home, ".cache", "switcher", st.key+".json"), `{"Format":`)
+			writeTestFile(t, f.fastEntry(t, "prod"), `{"Kind":`)
 		}},
 		{name: "entry removed by clean --all", change: func(t *testing.T, f *stsFixture) {
 			runSwitcher(t, f.env, "clean", "--all").wantCode(t, exitOK)
@@ -279,13 +308,13 @@ func replaceInFile(t *testing.T, path, old, repl string) {
 }
 
 // TestFastEnvNamesCoverSources keeps fastEnvNames complete: every AWS_*
-// variable named in the code that resolves profiles (package main and
+// variable named in the code that resolves profiles (packages cli and
 // creds) must be part of the fast-path key.
 func TestFastEnvNamesCoverSources(t *testing.T) {
 	names := fastEnvNames()
 	lit := regexp.MustCompile(`^AWS_[A-Z0-9_]*[A-Z0-9]$`)
 	var files []string
-	for _, pattern := range []string{"*.go", filepath.Join("creds", "*.go")} {
+	for _, pattern := range []string{"*.go", filepath.Join("..", "creds", "*.go")} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -315,8 +344,9 @@ func TestFastEnvNamesCoverSources(t *testing.T) {
 	}
 }
 
-// TestForgetFastSessions: after a forced refresh the fast path declines
-// for that profile only, and the engine's own sessions stay.
+// TestForgetFastSessions: once a profile's fast entries are forgotten (a
+// forced refresh does it) the fast path declines for that profile only,
+// and the engine's own sessions stay.
 func TestForgetFastSessions(t *testing.T) {
 	f := newSTSFixture(t)
 	for _, p := range []string{"prod", "chained"} {
@@ -327,7 +357,12 @@ func TestForgetFastSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := forgetFastSessions(dir, "prod"); err != nil {
+	fac, _, _ := testFactory(f.env, nil)
+	st, err := fac.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ForgetFastSessions("prod"); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.ReadDir(dir)
@@ -347,8 +382,5 @@ func TestForgetFastSessions(t *testing.T) {
 	runAt(t, f.env, settledNow(), "credential-process", "prod").wantCode(t, exitOK)
 	if diff := cmp.Diff(calls, f.sim.Calls("AssumeRole")); diff != "" {
 		t.Errorf("AssumeRole calls (-want +got):\n%s", diff)
-	}
-	if err := forgetFastSessions(filepath.Join(f.home, "missing"), "prod"); err != nil {
-		t.Errorf("missing directory: %v", err)
 	}
 }

@@ -16,8 +16,16 @@ const initShells = "bash, zsh, fish, powershell"
 // use as a function name without quoting.
 var functionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
-func (a *app) initCmd() *cobra.Command {
-	var name string
+// InitOptions are init's arguments and flags.
+type InitOptions struct {
+	IO    IOStreams
+	Shell string
+	Name  string
+}
+
+// NewCmdInit is `switcher init SHELL [--name sw]`.
+func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
+	opts := &InitOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "init bash|zsh|fish|powershell",
 		Short: "Print a shell function that switches the current shell in one word",
@@ -37,15 +45,23 @@ Other arguments go to switcher export, e.g. sw prod --duration 2h.`,
   switcher init powershell | Out-String | Invoke-Expression`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: strings.Split(initShells, ", "),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !functionName.MatchString(name) {
-				return usagef("--name %q: want a word of letters, digits, _ and - that does not start with a digit or -", name)
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Shell = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			return writeInit(a.stdout, args[0], name)
+			return initRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&name, "name", "sw", "name of the shell function")
+	cmd.Flags().StringVar(&opts.Name, "name", "sw", "name of the shell function")
 	return cmd
+}
+
+func initRun(opts *InitOptions) error {
+	if !functionName.MatchString(opts.Name) {
+		return usagef("--name %q: want a word of letters, digits, _ and - that does not start with a digit or -", opts.Name)
+	}
+	return writeInit(opts.IO.Out, opts.Shell, opts.Name)
 }
 
 // writeInit writes the function for shell.

@@ -2,21 +2,33 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"runtime"
+	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-func (a *app) listCmd() *cobra.Command {
-	var asJSON bool
+// ListOptions are list's flags and effects.
+type ListOptions struct {
+	IO   IOStreams
+	JSON bool
+	// Rows are the profiles with the time left on cached sessions.
+	Rows func() ([]profiles.Row, error)
+	// Sizes are the sizes of the files read, for the memory limit.
+	Sizes func() int64
+}
+
+// NewCmdList is `switcher list [--json]`.
+func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IO, Rows: f.listRows, Sizes: f.fileSizes}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List profiles: account, role, region, MFA and source chain (role profiles first)",
@@ -26,147 +38,69 @@ region, MFA mode (session: one code on the source then every role; direct: the
 code goes on AssumeRole), and the chain from the profile to its credentials.`,
 		Example: "  switcher list\n  switcher list --json | jq -r '.[].name'",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			defer a.listGC()()               // no garbage collection while listing: fastpath_list.go
-			rows, err := a.listRowsIndexed() // loadConfig, listRows, addCachedLeft through the rows index: fastpath_list.go
-			if err != nil {
-				return err
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
 			}
-			if asJSON {
-				return writeListJSON(a.stdout, rows) // fastpath_list.go
-			}
-			return writeListTable(a.stdout, rows)
+			return listRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
 	return cmd
 }
 
-// listRow is one profile as `list --json` prints it.
-type listRow struct {
-	Name          string   `json:"name"`
-	RoleARN       string   `json:"role_arn"`
-	Account       string   `json:"account"`
-	Role          string   `json:"role"`
-	SourceProfile string   `json:"source_profile"`
-	Chain         []string `json:"chain"`
-	Region        string   `json:"region"`
-	MFASerial     string   `json:"mfa_serial"`
-	MFA           string   `json:"mfa"`
-	Source        string   `json:"source"`
-	Pos           string   `json:"pos"`
-	// CachedLeftSeconds is the time left on a cached session; 0 when none.
-	CachedLeftSeconds int    `json:"cached_left_seconds"`
-	Error             string `json:"error,omitempty"`
-
-	short string // the error without position and fix, for the table
-}
-
-// shortError is the problem alone, for a table cell: `switcher doctor` or
-// `switcher plan` give the position and the fix.
-func shortError(err error) string {
-	var (
-		ce  *profiles.ConfigError
-		cyc *profiles.CycleError
-	)
-	switch {
-	case errors.As(err, &ce):
-		return ce.Msg
-	case errors.As(err, &cyc):
-		return "source_profile cycle: " + strings.Join(cyc.Names, " -> ")
+func listRun(opts *ListOptions) error {
+	defer listGC(opts.Sizes())()
+	rows, err := opts.Rows()
+	if err != nil {
+		return err
 	}
-	return err.Error()
+	if opts.JSON {
+		return writeListJSON(opts.IO.Out, rows)
+	}
+	return writeListTable(opts.IO.Out, rows)
 }
 
-// listRows resolves every profile: role profiles first, then the others,
-// each group in file order. A large config is split between the CPUs
-// (a Config is safe for concurrent reads).
-func listRows(cfg *profiles.Config) []listRow {
-	return listRowsSplit(cfg, min(runtime.GOMAXPROCS(0), 4))
-}
-
-// listRowsSplit is listRows with at most maxWorkers goroutines, each given
-// at least 2,000 rows.
-func listRowsSplit(cfg *profiles.Config, maxWorkers int) []listRow {
-	all := cfg.Profiles()
-	order := make([]*profiles.Profile, 0, len(all))
-	for _, roles := range []bool{true, false} {
-		for _, p := range all {
-			if p.IsRole() == roles {
-				order = append(order, p)
+// fileSizes is the size of the two files, 0 for a missing one.
+func (f *Factory) fileSizes() int64 {
+	var n int64
+	for _, path := range []func() (string, error){f.ConfigPath, f.CredentialsPath} {
+		if p, err := path(); err == nil {
+			if fi, err := os.Stat(p); err == nil {
+				n += fi.Size()
 			}
 		}
 	}
-	rows := make([]listRow, len(order))
-	fill := func(from, to int) {
-		for i := from; i < to; i++ {
-			rows[i] = listRowFor(cfg, order[i])
-		}
-	}
-	const perWorker = 2000
-	workers := min(maxWorkers, len(rows)/perWorker)
-	if workers < 2 {
-		fill(0, len(rows))
-		return rows
-	}
-	var wg sync.WaitGroup
-	chunk := (len(rows) + workers - 1) / workers
-	for from := chunk; from < len(rows); from += chunk {
-		wg.Go(func() { fill(from, min(from+chunk, len(rows))) })
-	}
-	fill(0, chunk)
-	wg.Wait()
-	return rows
+	return n
 }
 
-func listRowFor(cfg *profiles.Config, p *profiles.Profile) listRow {
-	r := listRow{
-		Name:          p.Name,
-		RoleARN:       p.Value(profiles.KeyRoleARN),
-		SourceProfile: p.Value(profiles.KeySourceProfile),
-		Region:        p.Value(profiles.KeyRegion),
-		MFASerial:     p.Value(profiles.KeyMFASerial),
-		Chain:         []string{p.Name},
-		MFA:           profiles.MFANone.String(),
-		Pos:           p.Pos.String(),
+// listGC pauses the garbage collector for a list command and returns what
+// restores it. A list keeps nearly everything it allocates until it prints
+// and exits a moment later, so collecting on the way frees little: at
+// 10,000 profiles the collector cost a third of a cold run and lowered its
+// peak RSS by nothing measurable (bench/PERFORMANCE.md). A memory limit
+// proportional to the two files (a 10,000-profile config of 1.4 MB parses
+// into about 10 MiB) still has a huge config collected rather than grown
+// without bound.
+func listGC(fileBytes int64) (restore func()) {
+	limit := int64(32<<20) + 24*fileBytes
+	percent := debug.SetGCPercent(-1)
+	prev := debug.SetMemoryLimit(limit)
+	return func() {
+		debug.SetMemoryLimit(prev)
+		debug.SetGCPercent(percent)
 	}
-	if r.RoleARN != "" {
-		r.Account = profiles.AccountFromARN(r.RoleARN)
-		r.Role = profiles.RoleNameFromARN(r.RoleARN)
-	} else if id := p.Value(profiles.KeySSOAccountID); id != "" {
-		r.Account, r.Role = id, p.Value(profiles.KeySSORoleName)
-	}
-	if !p.HasCredentialSettings() {
-		r.Source = "none"
-		return r
-	}
-	sum, err := cfg.Summarize(p.Name) // what Plan says of the chain and MFA, without the steps
-	if err != nil {
-		r.Error = err.Error()
-		r.short = shortError(err)
-		return r
-	}
-	r.Chain = sum.Names
-	r.Source = sum.Source.String()
-	if sum.Region != "" {
-		r.Region = sum.Region
-	}
-	r.MFA = sum.MFA.String()
-	if r.MFASerial == "" {
-		r.MFASerial = sum.MFASerial
-	}
-	return r
 }
 
-func writeListTable(w io.Writer, rows []listRow) error {
+func writeListTable(w io.Writer, rows []profiles.Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tLEFT\tCHAIN")
 	for _, r := range rows {
 		chain := strings.Join(r.Chain, " <- ")
 		switch {
 		case r.Error != "":
-			chain = "error: " + r.short + " (switcher doctor)"
-		case r.Source == "none":
+			chain = "error: " + r.Short + " (switcher doctor)"
+		case r.Source == profiles.SourceNone:
 			chain += " (no credentials)"
 		default:
 			chain += " (" + r.Source + ")"
@@ -179,27 +113,6 @@ func writeListTable(w io.Writer, rows []listRow) error {
 			listLeft(r.CachedLeftSeconds), chain)
 	}
 	return tw.Flush()
-}
-
-// addCachedLeft fills the time left on cached sessions (no STS call, no
-// lock). Without a usable cache (--no-cache, no cache dir) it leaves zeros.
-func (a *app) addCachedLeft(rows []listRow, cfg *profiles.Config) {
-	if a.noCache {
-		return
-	}
-	e, err := a.engine(cfg)
-	if err != nil {
-		a.debugf("list: no cached times: %v", err)
-		return
-	}
-	for i := range rows {
-		if rows[i].Error != "" || rows[i].Source == "none" {
-			continue
-		}
-		if left, ok := e.CachedTimeLeft(rows[i].Name); ok {
-			rows[i].CachedLeftSeconds = int(left.Seconds())
-		}
-	}
 }
 
 // listLeft formats seconds left as 1h02m, 42m or 30s; "-" for none.
@@ -228,4 +141,112 @@ func writeDataJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// writeListJSON writes rows exactly as writeDataJSON does (two-space
+// indent, no HTML escaping, final newline), without reflection or a
+// re-indenting pass. TestWriteListJSONMatches holds it to that.
+func writeListJSON(w io.Writer, rows []profiles.Row) error {
+	if rows == nil {
+		_, err := io.WriteString(w, "null\n")
+		return err
+	}
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	const flushAt = 192 << 10
+	b := make([]byte, 0, flushAt+64<<10)
+	b = append(b, "[\n"...)
+	for i := range rows {
+		b = appendListRow(b, &rows[i])
+		if i < len(rows)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		if len(b) > flushAt {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	b = append(b, "]\n"...)
+	_, err := w.Write(b)
+	return err
+}
+
+func appendListRow(b []byte, r *profiles.Row) []byte {
+	b = append(b, "  {\n"...)
+	b = appendField(b, "name", r.Name)
+	b = appendField(b, "role_arn", r.RoleARN)
+	b = appendField(b, "account", r.Account)
+	b = appendField(b, "role", r.Role)
+	b = appendField(b, "source_profile", r.SourceProfile)
+	b = append(b, `    "chain": `...)
+	b = appendChain(b, r.Chain)
+	b = append(b, ",\n"...)
+	b = appendField(b, "region", r.Region)
+	b = appendField(b, "mfa_serial", r.MFASerial)
+	b = appendField(b, "mfa", r.MFA)
+	b = appendField(b, "source", r.Source)
+	b = appendField(b, "pos", r.Pos)
+	b = append(b, `    "cached_left_seconds": `...)
+	b = strconv.AppendInt(b, int64(r.CachedLeftSeconds), 10)
+	if r.Error != "" {
+		b = append(b, ",\n"...)
+		b = append(b, `    "error": `...)
+		b = appendJSONString(b, r.Error)
+	}
+	return append(b, "\n  }"...)
+}
+
+func appendChain(b []byte, chain []string) []byte {
+	switch {
+	case chain == nil:
+		return append(b, "null"...)
+	case len(chain) == 0:
+		return append(b, "[]"...)
+	}
+	b = append(b, "[\n"...)
+	for j, c := range chain {
+		b = append(b, "      "...)
+		b = appendJSONString(b, c)
+		if j < len(chain)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+	}
+	return append(b, "    ]"...)
+}
+
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, `    "`...)
+	b = append(b, name...)
+	b = append(b, `": `...)
+	b = appendJSONString(b, value)
+	return append(b, ",\n"...)
+}
+
+// appendJSONString quotes s as encoding/json does with SetEscapeHTML(false):
+// plain printable ASCII is copied; anything else goes through json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return appendJSONSlow(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendJSONSlow(b []byte, s string) []byte {
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil { // a string always encodes
+		return append(b, `""`...)
+	}
+	return append(b, strings.TrimSuffix(sb.String(), "\n")...)
 }

@@ -13,8 +13,18 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-func (a *app) planCmd() *cobra.Command {
-	var asJSON bool
+// PlanOptions are plan's arguments and effects.
+type PlanOptions struct {
+	IO       IOStreams
+	Profile  string
+	JSON     bool
+	Duration string // --duration
+	Config   func() (*profiles.Config, error)
+}
+
+// NewCmdPlan is `switcher plan PROFILE`.
+func NewCmdPlan(f *Factory, runF func(*PlanOptions) error) *cobra.Command {
+	opts := &PlanOptions{IO: f.IO, Config: f.LoadConfig}
 	cmd := &cobra.Command{
 		Use:   "plan PROFILE",
 		Short: "Show the chain, its settings with file:line, and the STS calls a profile needs (no call made)",
@@ -25,42 +35,50 @@ duration asked and the duration STS will grant (AssumeRole signed by temporary
 credentials is capped at 1 hour), how MFA is used, and warnings.`,
 		Example:           "  switcher plan prod\n  switcher plan prod --duration 2h\n  switcher plan prod --json",
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeProfiles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var opt profiles.PlanOptions
-			if a.duration != "" {
-				n, err := profiles.ParseDuration(a.duration)
-				if err != nil {
-					return usagef("--duration: %w", err)
-				}
-				opt.DurationSeconds = n
+		ValidArgsFunction: f.completeProfiles,
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Profile, opts.Duration = args[0], f.Flags.Duration
+			if runF != nil {
+				return runF(opts)
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			pl, err := cfg.Plan(args[0], opt)
-			if err != nil {
-				return err
-			}
-			out := newPlanOutput(cfg, pl)
-			write := func() error { return writePlanText(a.stdout, out) }
-			if asJSON {
-				write = func() error { return writeDataJSON(a.stdout, out) }
-			}
-			if err := write(); err != nil {
-				return err
-			}
-			if n := countErrors(pl.Findings); n > 0 {
-				// The plan is printed in full; the exit code says it cannot run.
-				fmt.Fprintf(a.stderr, "switcher: %s cannot be assumed as configured: %d error(s) in the plan above\n", args[0], n)
-				return &exitError{code: exitFailure}
-			}
-			return nil
+			return planRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
 	return cmd
+}
+
+func planRun(opts *PlanOptions) error {
+	var po profiles.PlanOptions
+	if opts.Duration != "" {
+		n, err := profiles.ParseDuration(opts.Duration)
+		if err != nil {
+			return usagef("--duration: %w", err)
+		}
+		po.DurationSeconds = n
+	}
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	pl, err := cfg.Plan(opts.Profile, po)
+	if err != nil {
+		return err
+	}
+	out := newPlanOutput(cfg, pl)
+	write := func() error { return writePlanText(opts.IO.Out, out) }
+	if opts.JSON {
+		write = func() error { return writeDataJSON(opts.IO.Out, out) }
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	if n := countErrors(pl.Findings); n > 0 {
+		// The plan is printed in full; the exit code says it cannot run.
+		fmt.Fprintf(opts.IO.ErrOut, "switcher: %s cannot be assumed as configured: %d error(s) in the plan above\n", opts.Profile, n)
+		return &exitError{code: exitFailure}
+	}
+	return nil
 }
 
 // planOutput is the plan as `plan --json` prints it.

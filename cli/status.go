@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,8 +36,20 @@ type identity struct {
 	UserID  string `json:"user_id"`
 }
 
-func (a *app) statusCmd() *cobra.Command {
-	var short, asJSON, withIdentity bool
+// StatusOptions are status's flags and effects.
+type StatusOptions struct {
+	IO       IOStreams
+	Getenv   func(string) string
+	Now      func() time.Time
+	STS      func() *creds.Engine
+	Short    bool
+	JSON     bool
+	Identity bool
+}
+
+// NewCmdStatus is `switcher status`.
+func NewCmdStatus(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, STS: func() *creds.Engine { return f.STSEngine(nil) }}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what the current shell holds: profile, key, time left",
@@ -52,64 +65,71 @@ nothing when the environment holds no credentials and no profile.`,
   PS1='$(switcher status --short) \$ '`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if short && asJSON {
-				return usagef("--short and --json cannot be used together")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			st := a.shellState()
-			if st.badExp != "" {
-				fmt.Fprintf(a.stderr, "switcher: AWS_CREDENTIAL_EXPIRATION=%q is not an RFC 3339 time; time left unknown\n", st.badExp)
-			}
-			if withIdentity && st.hasKeys {
-				id, err := a.envIdentity(cmd.Context())
-				if err != nil {
-					return err
-				}
-				st.Identity = &id
-			}
-			switch {
-			case short:
-				return writeStatusShort(a.stdout, st)
-			case asJSON:
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			}
-			return writeStatus(a.stdout, st)
+			return statusRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&short, "short", false, "one line for a shell prompt, e.g. \"prod 42m\"")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&withIdentity, "identity", false, "also ask STS who the credentials belong to (GetCallerIdentity)")
+	cmd.Flags().BoolVar(&opts.Short, "short", false, "one line for a shell prompt, e.g. \"prod 42m\"")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.Identity, "identity", false, "also ask STS who the credentials belong to (GetCallerIdentity)")
 	return cmd
 }
 
-// shellState reads the environment.
-func (a *app) shellState() shellState {
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	if opts.Short && opts.JSON {
+		return usagef("--short and --json cannot be used together")
+	}
+	st := readShellState(opts.Getenv, opts.Now())
+	if st.badExp != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "switcher: AWS_CREDENTIAL_EXPIRATION=%q is not an RFC 3339 time; time left unknown\n", st.badExp)
+	}
+	if opts.Identity && st.hasKeys {
+		id, err := envIdentity(ctx, opts.Getenv, opts.STS())
+		if err != nil {
+			return err
+		}
+		st.Identity = &id
+	}
+	switch {
+	case opts.Short:
+		return writeStatusShort(opts.IO.Out, st)
+	case opts.JSON:
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return writeStatus(opts.IO.Out, st)
+}
+
+// readShellState reads the environment.
+func readShellState(getenv func(string) string, now time.Time) shellState {
 	var st shellState
-	if id := a.getenv(creds.EnvAccessKeyID); id != "" {
+	if id := getenv(creds.EnvAccessKeyID); id != "" {
 		st.hasKeys = true
 		st.AccessKeyID = creds.RedactKeyID(id)
-		st.Temporary = a.getenv(creds.EnvSessionToken) != ""
-		if p := a.getenv(creds.EnvSwitcherProfile); p != "" {
+		st.Temporary = getenv(creds.EnvSessionToken) != ""
+		if p := getenv(creds.EnvSwitcherProfile); p != "" {
 			st.Profile, st.From = p, creds.EnvSwitcherProfile
 		}
 	}
 	if st.Profile == "" {
 		for _, k := range []string{creds.EnvProfile, creds.EnvDefaultProfile} {
-			if p := a.getenv(k); p != "" {
+			if p := getenv(k); p != "" {
 				st.Profile, st.From = p, k
 				break
 			}
 		}
 	}
-	if exp := a.getenv(creds.EnvCredentialExpiration); exp != "" && st.hasKeys {
+	if exp := getenv(creds.EnvCredentialExpiration); exp != "" && st.hasKeys {
 		t, err := time.Parse(time.RFC3339, exp)
 		if err != nil {
 			st.badExp = exp
 			return st
 		}
 		st.Expiration = t
-		st.timeLeft = t.Sub(a.now())
+		st.timeLeft = t.Sub(now)
 		secs := int64(st.timeLeft / time.Second)
 		st.SecondsLeft = &secs
 		st.Expired = st.timeLeft <= 0

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,38 +19,57 @@ import (
 	"github.com/switcher-cli/switcher/ui"
 )
 
-// runUI is bare `switcher`: the picker, MFA prompt and dashboard drawn on
-// /dev/tty, so that stdout carries only what `e` (exports) or `p` (a
-// console URL) prints after the terminal is restored:
-//
-//	eval "$(switcher)"
-func (a *app) runUI(cmd *cobra.Command, _ []string) error {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	b, err := a.uiBackend(cfg)
-	if err != nil {
-		return err
-	}
-	return a.runTUI(cmd.Context(), b, uiRun{openTTY: tea.OpenTTY})
+// PickerOptions are bare switcher's effects: the terminal, the backend
+// over the config and the engine, and where the usage history lives.
+type PickerOptions struct {
+	IO      IOStreams
+	Getenv  func(string) string
+	Now     func() time.Time
+	GOOS    string
+	OpenTTY func() (in, out *os.File, err error)
+	Debugf  func(string, ...any)
+	Backend func() (ui.Backend, error)
+	// Banner, when set, is shown on top of every screen (the demo's code).
+	Banner func(time.Time) string
+	// History is the usage history; nil: the user's state directory.
+	History ui.HistoryStore
 }
 
-// uiRun is what a TUI run needs besides the backend; tests and the demo
-// change it.
-type uiRun struct {
-	openTTY func() (in, out *os.File, err error)
-	banner  func(time.Time) string
-	history string // "": the user's state dir
-	noHist  bool
+// NewCmdPicker is bare `switcher`: the picker, MFA prompt and dashboard
+// drawn on /dev/tty, so that stdout carries only what `e` (exports) or `p`
+// (a console URL) prints after the terminal is restored:
+//
+//	eval "$(switcher)"
+func NewCmdPicker(f *Factory, runF func(context.Context, *PickerOptions) error) *cobra.Command {
+	opts := &PickerOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf,
+		Backend: func() (ui.Backend, error) {
+			cfg, err := f.LoadConfig()
+			if err != nil {
+				return nil, err
+			}
+			return f.uiBackend(cfg)
+		}}
+	return &cobra.Command{
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return pickerRun(cmd.Context(), opts)
+		},
+	}
 }
 
 // errNoTTY says there is no terminal to draw on.
 var errNoTTY = errors.New("no terminal to draw the picker on")
 
-// runTUI runs the model on the terminal and acts on its result.
-func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
-	in, out, err := r.openTTY()
+// pickerRun runs the model on the terminal and acts on its result.
+func pickerRun(ctx context.Context, opts *PickerOptions) error {
+	b, err := opts.Backend()
+	if err != nil {
+		return err
+	}
+	in, out, err := opts.OpenTTY()
 	if err != nil {
 		return &usageError{fmt.Errorf("%w (%w): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
 	}
@@ -59,21 +77,21 @@ func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
 	if out != in {
 		defer out.Close()
 	}
-	hist := r.history
-	if hist == "" && !r.noHist {
-		if dir, err := userStateDir(runtime.GOOS, a.getenv); err == nil {
-			hist = filepath.Join(dir, "switcher", "history.json")
+	hist := opts.History
+	if hist == nil {
+		if dir, err := userStateDir(opts.GOOS, opts.Getenv); err == nil {
+			hist = creds.UsageHistory{Path: filepath.Join(dir, "switcher", "history.json"), Now: opts.Now}
 		} else {
-			a.debugf("ui: no history: %v", err)
+			opts.Debugf("ui: no history: %v", err)
 		}
 	}
 	m := ui.New(ui.Options{
-		Backend:     b,
-		Context:     ctx,
-		Now:         a.now,
-		NoColor:     a.getenv("NO_COLOR") != "" || a.getenv("TERM") == "dumb",
-		HistoryPath: hist,
-		Banner:      r.banner,
+		Backend: b,
+		Context: ctx,
+		Now:     opts.Now,
+		NoColor: opts.Getenv("NO_COLOR") != "" || opts.Getenv("TERM") == "dumb",
+		History: hist,
+		Banner:  opts.Banner,
 	})
 	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx))
 	final, err := p.Run()
@@ -89,7 +107,7 @@ func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
 	}
 	res := fm.Result()
 	if res.Stdout != "" {
-		if _, err := io.WriteString(a.stdout, res.Stdout); err != nil {
+		if _, err := io.WriteString(opts.IO.Out, res.Stdout); err != nil {
 			return err
 		}
 	}
@@ -97,25 +115,6 @@ func (a *app) runTUI(ctx context.Context, b ui.Backend, r uiRun) error {
 		return errCancelled
 	}
 	return nil
-}
-
-// userStateDir is $XDG_STATE_HOME or ~/.local/state (%LocalAppData% on
-// Windows), from the injected environment.
-func userStateDir(goos string, getenv func(string) string) (string, error) {
-	if goos == "windows" {
-		if d := getenv("LocalAppData"); d != "" {
-			return d, nil
-		}
-		return "", errors.New("cannot find the state directory: %LocalAppData% is not set")
-	}
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return d, nil
-	}
-	h, err := homeFromEnv(goos, getenv)
-	if err != nil {
-		return "", errors.New("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")
-	}
-	return filepath.Join(h, ".local", "state"), nil
 }
 
 // uiBackend implements ui.Backend with the config, the engine and the
@@ -133,28 +132,28 @@ type uiBackend struct {
 	consoleHTTP *http.Client
 }
 
-func (a *app) uiBackend(cfg *profiles.Config) (*uiBackend, error) {
-	eng, err := a.engine(cfg)
+func (f *Factory) uiBackend(cfg *profiles.Config) (*uiBackend, error) {
+	eng, err := f.Engine(cfg)
 	if err != nil {
 		return nil, err
 	}
 	// The TUI asks for codes itself; the engine must never read the tty
 	// under it (mfa_process still runs in the engine).
 	eng.Prompt = nil
-	opt, err := a.assumeOptions()
+	opt, err := f.AssumeOptions()
 	if err != nil {
 		return nil, err
 	}
-	format, err := a.exportFormat("")
+	format, err := exportFormat("", f.Getenv, f.GOOS)
 	if err != nil {
 		return nil, err
 	}
-	path, err := a.credentialsPath()
+	path, err := f.CredentialsPath()
 	if err != nil {
 		return nil, err
 	}
 	return &uiBackend{
-		cfg: cfg, eng: eng, opt: opt, format: format, credsPath: path, now: a.now,
+		cfg: cfg, eng: eng, opt: opt, format: format, credsPath: path, now: f.Now,
 		federation: creds.ConsoleEndpoints,
 	}, nil
 }
@@ -170,7 +169,7 @@ func (b *uiBackend) Rows() ([]ui.Row, error) {
 	}
 	now := b.now()
 	var rows []ui.Row
-	for _, lr := range listRows(b.cfg) {
+	for _, lr := range b.cfg.Rows() {
 		r := ui.Row{
 			Name: lr.Name, Account: lr.Account, Role: lr.Role, Region: lr.Region,
 			MFASerial: lr.MFASerial, IsRole: lr.RoleARN != "",
@@ -178,10 +177,10 @@ func (b *uiBackend) Rows() ([]ui.Row, error) {
 		}
 		switch {
 		case lr.Error != "":
-			r.Problem = lr.short
+			r.Problem = lr.Short
 		case problems[lr.Name] != "":
 			r.Problem = problems[lr.Name]
-		case lr.Source == "none":
+		case lr.Source == profiles.SourceNone:
 			r.Problem = "no credentials here (only settings such as region)"
 		}
 		if r.Problem == "" {
@@ -216,14 +215,7 @@ func (b *uiBackend) Assume(ctx context.Context, req ui.AssumeRequest) (*creds.Se
 			req.OnStep(ui.StepEvent{Index: ev.Index, Done: ev.Done, Cached: ev.Cached, Err: ev.Err})
 		}
 	}
-	s, err := b.eng.Assume(ctx, req.Profile, opt)
-	if err == nil && req.Refresh && b.eng.Cache != nil {
-		// credential-process's fast path must not go on handing out the
-		// session this refresh replaced. A failure here leaves that older
-		// session, still valid, in use: no reason to fail the refresh.
-		_ = forgetFastSessions(b.eng.Cache.Dir, req.Profile)
-	}
-	return s, err
+	return b.eng.Assume(ctx, req.Profile, opt)
 }
 
 // Exports are the statements for the shell in $SHELL's format.

@@ -20,15 +20,17 @@ import (
 
 func TestUINeedsATerminal(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, now: time.Now}
 	noTTY := func() (*os.File, *os.File, error) {
 		return nil, nil, errors.New("open /dev/tty: no such device or address")
 	}
-	err := a.runTUI(context.Background(), nil, uiRun{openTTY: noTTY, noHist: true})
+	b, _ := demoFixture(t)
+	opts := &PickerOptions{IO: IOStreams{Out: &stdout, ErrOut: &stderr}, Getenv: func(string) string { return "" }, Now: time.Now,
+		OpenTTY: noTTY, Debugf: func(string, ...any) {}, Backend: func() (ui.Backend, error) { return b, nil }}
+	err := pickerRun(context.Background(), opts)
 	if !errors.Is(err, errNoTTY) {
 		t.Fatalf("err = %v, want errNoTTY", err)
 	}
-	if code := a.report(err); code != exitUsage {
+	if code := report(&stderr, err); code != exitUsage {
 		t.Errorf("exit %d, want %d", code, exitUsage)
 	}
 	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "switcher export PROFILE") {
@@ -68,9 +70,9 @@ func demoFixture(t *testing.T) (*uiBackend, *stssim.Sim) {
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: time.Now,
-		getenv: func(k string) string { return map[string]string{"SHELL": "/bin/bash", "USER": "alice"}[k] }}
-	b, err := a.demoBackend(t.TempDir(), srv.URL, srv.Client())
+	getenv := func(k string) string { return map[string]string{"SHELL": "/bin/bash", "USER": "alice"}[k] }
+	opts := &DemoOptions{Picker: PickerOptions{Now: time.Now, GOOS: "linux"}, Getenv: getenv}
+	b, err := demoBackend(opts, t.TempDir(), srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

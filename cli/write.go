@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,8 +11,20 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-func (a *app) writeCmd() *cobra.Command {
-	var as string
+// WriteOptions are write's arguments, flags and effects.
+type WriteOptions struct {
+	IO              IOStreams
+	Now             func() time.Time
+	Config          func() (*profiles.Config, error)
+	AssumeWith      func(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration) (*creds.Session, error)
+	CredentialsPath func() (string, error)
+	Profile         string
+	As              string
+}
+
+// NewCmdWrite is `switcher write PROFILE [--as NAME]`.
+func NewCmdWrite(f *Factory, runF func(context.Context, *WriteOptions) error) *cobra.Command {
+	opts := &WriteOptions{IO: f.IO, Now: f.Now, Config: f.LoadConfig, AssumeWith: f.AssumeWith, CredentialsPath: f.CredentialsPath}
 	cmd := &cobra.Command{
 		Use:   "write PROFILE [--as NAME]",
 		Short: "Write a profile's session into the shared credentials file",
@@ -34,43 +48,50 @@ which would be lost. Pick another name with --as.`,
   aws --profile prod-session s3 ls
   switcher write prod --as ci`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeProfiles,
+		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile := args[0]
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
+			opts.Profile = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			name := as
-			if name == "" {
-				name = defaultWriteName(cfg, profile)
-			}
-			if err := creds.ValidateSectionName(name); err != nil {
-				return usagef("--as: %w", err)
-			}
-			if err := checkWriteTarget(cfg, profile, name, as == ""); err != nil {
-				return err
-			}
-			s, err := a.assumeWith(cmd.Context(), cfg, profile, 0)
-			if err != nil {
-				return err
-			}
-			path, err := a.credentialsPath()
-			if err != nil {
-				return err
-			}
-			f := creds.CredentialsFile{Path: path, Now: a.now}
-			if err := f.WriteSection(name, s.Credentials, s.Region); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "switcher: wrote %s to [%s] in %s; use it with --profile %s\n",
-				describeSession(s, a.now()), name, path, name)
-			return nil
+			return writeRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "section name to write (default: PROFILE, or PROFILE-session when PROFILE cannot be written safely)")
+	cmd.Flags().StringVar(&opts.As, "as", "", "section name to write (default: PROFILE, or PROFILE-session when PROFILE cannot be written safely)")
 	_ = cmd.RegisterFlagCompletionFunc("as", cobra.NoFileCompletions)
 	return cmd
+}
+
+func writeRun(ctx context.Context, opts *WriteOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	name := opts.As
+	if name == "" {
+		name = defaultWriteName(cfg, opts.Profile)
+	}
+	if err := creds.ValidateSectionName(name); err != nil {
+		return usagef("--as: %w", err)
+	}
+	if err := checkWriteTarget(cfg, opts.Profile, name, opts.As == ""); err != nil {
+		return err
+	}
+	s, err := opts.AssumeWith(ctx, cfg, opts.Profile, 0)
+	if err != nil {
+		return err
+	}
+	path, err := opts.CredentialsPath()
+	if err != nil {
+		return err
+	}
+	f := creds.CredentialsFile{Path: path, Now: opts.Now}
+	if err := f.WriteSection(name, s.Credentials, s.Region); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "switcher: wrote %s to [%s] in %s; use it with --profile %s\n",
+		describeSession(s, opts.Now()), name, path, name)
+	return nil
 }
 
 // WriteTargetError explains why a section name cannot be written.

@@ -71,5 +71,5 @@ type Session struct {
 	// MFAExpiration is when the MFA session used for this chain expires
 	// (zero when the plan uses none).
 	MFAExpiration time.Time
-	FromCache     bool
+	FromCache     bool `json:"-"`
 }

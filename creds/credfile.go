@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/switcher-cli/switcher/profiles"
 )
 
 // ExpirationKey records in a credentials-file section when its session
@@ -126,6 +128,9 @@ func (f CredentialsFile) edit(change func(lines []string, eol string) ([]string,
 		return fmt.Errorf("credentials file %s: %w", f.Path, err)
 	}
 	defer unlock()
+	// Under the lock no other write of target is under way: a temporary
+	// copy next to it is what a killed writer left, secrets included.
+	_, _ = removeStaleTemps(target)
 
 	perm := os.FileMode(0o600)
 	data, err := os.ReadFile(target)
@@ -204,21 +209,20 @@ const (
 	lineHeader
 )
 
-// classify reads one line the way INI parsers do; for a header it returns
-// the section name (between '[' and the last ']', trimmed).
+// classify reads one line the way the config reader does; for a header
+// it returns the section name exactly as profiles.SectionHeader reads it,
+// so that the section written is the profile the AWS CLI and switcher read.
 func classify(line string) (lineKind, string) {
 	t := strings.TrimPrefix(line, "\ufeff")
+	if name, ok, _ := profiles.SectionHeader(t); ok {
+		return lineHeader, name
+	}
 	t = strings.TrimSpace(t)
 	switch {
 	case t == "":
 		return lineBlank, ""
 	case t[0] == '#' || t[0] == ';':
 		return lineComment, ""
-	case t[0] == '[':
-		if i := strings.LastIndexByte(t, ']'); i > 0 {
-			return lineHeader, strings.TrimSpace(t[1:i])
-		}
-		return lineHeader, ""
 	}
 	return lineKey, ""
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/switcher-cli/switcher/profiles"
 )
 
 var credfileNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -369,5 +371,58 @@ func TestCredentialsFileRemoveMissing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpacedHeaderIsAnotherSection pins issue 9: the reader reads "[ prod ]"
+// as the section " prod " (as the AWS CLI does), so writing prod must not
+// rewrite that section as [prod]: it is left byte for byte, and [prod] is
+// appended.
+func TestSpacedHeaderIsAnotherSection(t *testing.T) {
+	before := "[ prod ]\naws_access_key_id = AKIASPACEDEXAMPLE\naws_secret_access_key = spaced/EXAMPLE\n"
+	path := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(path, []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := testCredentialsFile(path).WriteSection("prod", sessionCreds(), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(got), before+"\n[prod]\n") {
+		t.Errorf("file after writing [prod]:\n%s", got)
+	}
+	cfg, err := profiles.Load("config", nil, path, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, key := range map[string]string{" prod ": "AKIASPACEDEXAMPLE", "prod": "ASIANEWNEWNEWEXAMPLE"} {
+		p, ok := cfg.Profile(name)
+		if !ok || p.Value(profiles.KeyAccessKeyID) != key {
+			t.Errorf("profile %q reads key %v, want %s", name, p, key)
+		}
+	}
+}
+
+// TestWriteRemovesStaleTemps: a temporary copy that a killed writer left
+// next to the file (long-term keys included) is removed by the next write,
+// and only the copies of this file.
+func TestWriteRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	stale := filepath.Join(dir, tempPrefix+"credentials-123456")
+	other := filepath.Join(dir, tempPrefix+"credentials-ci-123456")
+	for _, p := range []string{stale, other} {
+		if err := os.WriteFile(p, []byte("[dev]\naws_secret_access_key = "+fakeSecret+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := testCredentialsFile(path).WriteSection("prod", sessionCreds(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{filepath.Base(other), "credentials", "credentials.lock"}, dirNames(t, dir)); diff != "" {
+		t.Errorf("files after the write (-want +got):\n%s", diff)
 	}
 }

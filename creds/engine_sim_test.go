@@ -149,7 +149,7 @@ func (se *simEnv) engine(p Prompter, env map[string]string, noCache bool) *Engin
 		EndpointURL: se.url,
 	}
 	if !noCache {
-		e.Cache = &Cache{Dir: se.dir, Now: se.clock.Now}
+		e.Store = &Store{Dir: se.dir, Now: se.clock.Now}
 	}
 	return e
 }

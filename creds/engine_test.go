@@ -296,7 +296,7 @@ func newFakeEngine(t *testing.T, env map[string]string, withCache bool) *fakeEnv
 		},
 	}
 	if withCache {
-		e.Cache = &Cache{Dir: t.TempDir(), Now: clk.Now}
+		e.Store = &Store{Dir: t.TempDir(), Now: clk.Now}
 	}
 	return &fakeEnv{eng: e, sts: f, clock: clk, prompt: p, debug: &debug}
 }
@@ -696,18 +696,20 @@ func TestCallerIdentity(t *testing.T) {
 	}
 }
 
-func TestCacheExpired(t *testing.T) {
+// TestCleanAgesEngineEntries: Clean reads the expiry of every entry the
+// engine writes.
+func TestCleanAgesEngineEntries(t *testing.T) {
 	fe := newFakeEngine(t, nil, true)
 	if _, err := fe.eng.Assume(context.Background(), "long", Options{MFACode: "515151", DurationSeconds: 1800}); err != nil {
 		t.Fatal(err)
 	}
 	count := func(now time.Time) int {
 		t.Helper()
-		n, err := (&Cache{Dir: fe.eng.Cache.Dir}).Clean(false, CacheExpired(now))
+		rep, err := (&Store{Dir: fe.eng.Store.Dir, Now: func() time.Time { return now }}).Clean(false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return rep.Entries
 	}
 	// Entries: role session (30m), MFA session (12h), used code (15m).
 	now := fe.clock.Now()
@@ -719,9 +721,6 @@ func TestCacheExpired(t *testing.T) {
 		if got := count(now.Add(s.at)); got != s.want {
 			t.Errorf("Clean at +%s removed %d, want %d", s.at, got, s.want)
 		}
-	}
-	if fn := CacheExpired(now); !fn([]byte("not json")) || fn([]byte(`{"Other":1}`)) {
-		t.Error("CacheExpired: corrupt entries must go, entries without expiry stay")
 	}
 }
 

@@ -1,8 +1,10 @@
 package creds
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -24,23 +26,6 @@ func ValidateMFACode(code string) error {
 // After this window the same six digits are a new code.
 const codeReuseWindow = 15 * time.Minute
 
-// mfaSessionEntry is the cache entry of an MFA session (GetSessionToken).
-type mfaSessionEntry struct {
-	Credentials Credentials `json:"Credentials"`
-	Serial      string      `json:"Serial"`
-	Source      string      `json:"Source"` // source profile, for `switcher clean` and debugging
-}
-
-// usedCodeEntry remembers the last code sent for one MFA device, as a hash
-// salted with the serial, never the code itself.
-type usedCodeEntry struct {
-	Serial   string    `json:"Serial"`
-	CodeHash string    `json:"CodeHash"`
-	UsedAt   time.Time `json:"UsedAt"`
-	// Expiration lets `switcher clean` drop the entry like a session.
-	Expiration time.Time `json:"Expiration"`
-}
-
 func codeHash(serial, code string) string {
 	h := sha256.Sum256([]byte("switcher-mfa\x00" + serial + "\x00" + code))
 	return hex.EncodeToString(h[:])
@@ -59,3 +44,65 @@ func (e *ReusedCodeError) Error() string {
 }
 
 func (e *ReusedCodeError) Is(target error) bool { return target == ErrMFACodeReused }
+
+// mfaCode gets a code (--mfa-code, mfa_process, the prompter), checks it is
+// six digits and not the last one used for the device, and records it as
+// used before it is sent.
+func (r *run) mfaCode(ctx context.Context, serial string) (string, error) {
+	code := r.opt.MFACode
+	if code == "" {
+		var prompters ChainPrompter
+		if mp := r.plan.Chain.MFAProcess; mp.Value != "" {
+			prompters = append(prompters, ProcessPrompter{Command: mp.Value})
+		}
+		if r.e.Prompt != nil {
+			prompters = append(prompters, r.e.Prompt)
+		}
+		var err error
+		code, err = prompters.MFACode(ctx, r.profile, serial)
+		if errors.Is(err, ErrNoMFAPrompt) {
+			return "", &NoMFAPromptError{Profile: r.profile, Serial: serial}
+		}
+		if err != nil {
+			return "", err
+		}
+		r.e.debugf("mfa: code for %s obtained", serial)
+	}
+	if err := ValidateMFACode(code); err != nil {
+		return "", fmt.Errorf("profile %s: %w", r.profile, err)
+	}
+	if err := r.e.markCodeUsed(r.profile, serial, code); err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// markCodeUsed refuses the last code used for serial (within
+// codeReuseWindow) and records this one.
+func (e *Engine) markCodeUsed(profile, serial, code string) error {
+	now := e.now()
+	hash := codeHash(serial, code)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var last usedCodeEntry
+	found := false
+	if e.Store != nil {
+		last, found = e.Store.usedCode(serial)
+	} else {
+		last, found = e.usedCodes[serial]
+	}
+	if found && last.CodeHash == hash && now.Sub(last.UsedAt) < codeReuseWindow {
+		return &ReusedCodeError{Profile: profile, Serial: serial, UsedAt: last.UsedAt}
+	}
+	if e.Store != nil {
+		if err := e.Store.putUsedCode(serial, hash, now); err != nil {
+			e.debugf("cache: recording the used mfa code failed: %v", err)
+		}
+		return nil
+	}
+	if e.usedCodes == nil {
+		e.usedCodes = map[string]usedCodeEntry{}
+	}
+	e.usedCodes[serial] = usedCodeEntry{Serial: serial, CodeHash: hash, UsedAt: now}
+	return nil
+}

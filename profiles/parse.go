@@ -125,15 +125,12 @@ func (s *scanner) run() error {
 		case '#', ';':
 			continue
 		case '[':
-			end := strings.LastIndexByte(line, ']')
-			if end < 0 {
-				return s.bad(lineNo, "section header %q has no closing ]", trimLine(line))
-			}
-			if end == 1 {
-				return s.bad(lineNo, "section header [] has no name")
+			header, _, problem := SectionHeader(line)
+			if problem != "" {
+				return s.bad(lineNo, "%s", problem)
 			}
 			s.flush()
-			s.sec = scanSection{header: line[1:end], line: lineNo, keys: s.sec.keys[:0]}
+			s.sec = scanSection{header: header, line: lineNo, keys: s.sec.keys[:0]}
 			s.inSec, s.mapped = true, false
 			lastKey, lastEmpty, autoIncr = -1, false, 1
 			continue
@@ -375,4 +372,26 @@ func trimLine(s string) string {
 		s = s[:57] + "..."
 	}
 	return s
+}
+
+// SectionHeader reads a line as a section header the way the AWS CLI's
+// parser (and gopkg.in/ini.v1) does: after leading white space, '[', then
+// the name up to the line's last ']', kept exactly as written (so
+// "[ prod ]" is the section " prod ", not "prod"). isHeader is false for a
+// line that does not start with '['; problem says what is wrong with one
+// that does but has no ']' or no name. It is the one definition of a
+// header: the config reader and the credentials-file writer both use it.
+func SectionHeader(line string) (name string, isHeader bool, problem string) {
+	line = trimLeftSpace(line)
+	if line == "" || line[0] != '[' {
+		return "", false, ""
+	}
+	end := strings.LastIndexByte(line, ']')
+	switch {
+	case end < 0:
+		return "", true, fmt.Sprintf("section header %q has no closing ]", trimLine(line))
+	case end == 1:
+		return "", true, "section header [] has no name"
+	}
+	return line[1:end], true, ""
 }

@@ -32,7 +32,7 @@ func snapshotCases(t *testing.T) map[string][2]string {
 		"generated":                 func() [2]string { c, k := genFiles(300); return [2]string{string(c), string(k)} }(),
 	}
 	for _, name := range []string{"sample", "broken"} {
-		dir := filepath.Join("..", "testdata", "config", name)
+		dir := filepath.Join("testdata", name)
 		c, err := os.ReadFile(filepath.Join(dir, "config"))
 		if err != nil {
 			t.Fatal(err)

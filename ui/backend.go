@@ -6,7 +6,7 @@
 // effect goes through the narrow Backend interface declared here, which
 // main.go implements with the profiles and creds packages.
 //
-//	m := ui.New(ui.Options{Backend: b, Now: time.Now, HistoryPath: p})
+//	m := ui.New(ui.Options{Backend: b, Now: time.Now, History: creds.UsageHistory{Path: p, Now: time.Now}})
 //	final, err := tea.NewProgram(m, tea.WithInput(tty), tea.WithOutput(tty)).Run()
 package ui
 

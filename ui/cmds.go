@@ -18,7 +18,7 @@ type rowsMsg struct {
 }
 
 // loadCmd reads the profiles and the history.
-func loadCmd(b Backend, h History) tea.Cmd {
+func loadCmd(b Backend, h HistoryStore) tea.Cmd {
 	return func() tea.Msg {
 		rows, err := b.Rows()
 		if err != nil {
@@ -60,7 +60,7 @@ func prepareCmd(b Backend, profile string, refresh bool) tea.Cmd {
 // historySavedMsg reports recording a use in the history.
 type historySavedMsg struct{ err error }
 
-func recordCmd(h History, profile string) tea.Cmd {
+func recordCmd(h HistoryStore, profile string) tea.Cmd {
 	return func() tea.Msg {
 		if err := h.Record(profile); err != nil {
 			return historySavedMsg{err: fmt.Errorf("history not saved: %w", err)}

@@ -10,7 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/switcher-cli/switcher/creds"
 )
 
 func TestAssumeCmdDeliversStepsThenResult(t *testing.T) {
@@ -115,7 +116,7 @@ func TestCmds(t *testing.T) {
 
 func TestLoadCmd(t *testing.T) {
 	dir := t.TempDir()
-	h := History{Path: filepath.Join(dir, "history.json"), Now: func() time.Time { return t0 }}
+	h := creds.UsageHistory{Path: filepath.Join(dir, "history.json"), Now: func() time.Time { return t0 }}
 	if err := h.Record("prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -133,47 +134,6 @@ func TestLoadCmd(t *testing.T) {
 	if got.err != nil || got.histErr == nil || len(got.rows) != 5 {
 		t.Errorf("a corrupt history: err=%v histErr=%v rows=%d; want rows and a history error", got.err, got.histErr, len(got.rows))
 	}
-}
-
-func TestHistory(t *testing.T) {
-	tests := []struct {
-		name string
-		uses []string
-		want map[string]Usage
-	}{
-		{"none", nil, map[string]Usage{}},
-		{"counts", []string{"a", "b", "a"}, map[string]Usage{"a": {Count: 2, Last: t0}, "b": {Count: 1, Last: t0}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "state", "switcher")
-			h := History{Path: filepath.Join(dir, "history.json"), Now: func() time.Time { return t0 }}
-			for _, u := range tt.uses {
-				if err := h.Record(u); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := h.Load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("history (-want +got):\n%s", diff)
-			}
-			entries, _ := os.ReadDir(dir)
-			for _, e := range entries {
-				if e.Name() != "history.json" {
-					t.Errorf("left behind %s", e.Name())
-				}
-			}
-		})
-	}
-	t.Run("no path keeps nothing", func(t *testing.T) {
-		h := History{Now: func() time.Time { return t0 }}
-		if err := h.Record("a"); err != nil {
-			t.Fatal(err)
-		}
-	})
 }
 
 func TestFrecencyOrder(t *testing.T) {

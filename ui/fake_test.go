@@ -196,7 +196,7 @@ func unloaded(t *testing.T, f *fakeBackend) Model {
 		Backend:      f,
 		Now:          func() time.Time { return t0 },
 		NoColor:      true,
-		HistoryPath:  t.TempDir() + "/history.json",
+		History:      creds.UsageHistory{Path: t.TempDir() + "/history.json", Now: func() time.Time { return t0 }},
 		TickInterval: time.Millisecond,
 	})
 }

@@ -23,8 +23,8 @@ type Options struct {
 	Now func() time.Time
 	// NoColor turns every colour and emphasis off (NO_COLOR, tests).
 	NoColor bool
-	// HistoryPath is the usage history file; "" keeps none.
-	HistoryPath string
+	// History remembers which profiles were used; nil keeps none.
+	History HistoryStore
 	// Banner, when set, is evaluated at every tick and shown on top of every
 	// screen (the demo shows its current MFA code there).
 	Banner func(now time.Time) string
@@ -63,7 +63,7 @@ type Model struct {
 	keys   KeyMap
 	styles Styles
 	help   help.Model
-	hist   History
+	hist   HistoryStore
 
 	width, height int
 	now           time.Time
@@ -109,6 +109,9 @@ func New(opt Options) Model {
 	if opt.TickInterval <= 0 {
 		opt.TickInterval = time.Second
 	}
+	if opt.History == nil {
+		opt.History = noHistory{}
+	}
 	keys := DefaultKeyMap()
 	if opt.Keys != nil {
 		keys = *opt.Keys
@@ -118,7 +121,7 @@ func New(opt Options) Model {
 	h.Styles = st.Help
 	m := Model{
 		opt: opt, keys: keys, styles: st, help: h,
-		hist:  History{Path: opt.HistoryPath, Now: opt.Now},
+		hist:  opt.History,
 		width: 80, height: 24,
 		now:    opt.Now(),
 		tickID: 1,

@@ -11,6 +11,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/switcher-cli/switcher/creds"
 )
 
 // plain is the model's view content.
@@ -517,7 +519,7 @@ func TestResizeFits(t *testing.T) {
 func TestHistoryRecordedOnAssume(t *testing.T) {
 	f := newFake()
 	m := drive(t, testModel(t, f), keys("dev<enter>")...)
-	info, err := os.Stat(m.hist.Path)
+	info, err := os.Stat(m.hist.(creds.UsageHistory).Path)
 	if err != nil {
 		t.Fatal(err)
 	}

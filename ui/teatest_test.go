@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/switcher-cli/switcher/creds"
 )
 
 // program runs the model in a teatest program at 80×24.
@@ -19,7 +21,7 @@ func program(t *testing.T, f *fakeBackend) *teatest.TestModel {
 		Backend:      f,
 		Now:          func() time.Time { return t0 },
 		NoColor:      true,
-		HistoryPath:  t.TempDir() + "/history.json",
+		History:      creds.UsageHistory{Path: t.TempDir() + "/history.json", Now: func() time.Time { return t0 }},
 		TickInterval: 50 * time.Millisecond,
 	})
 	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))

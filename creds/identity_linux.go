@@ -1,4 +1,4 @@
-package cli
+package creds
 
 import (
 	"io/fs"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,17 +14,14 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-// filledRow sets every field of a listRow, so that a field writeListJSON
+// filledRow sets every field of a Row, so that a field writeListJSON
 // does not know shows up as a difference.
-func filledRow(t *testing.T) listRow {
+func filledRow(t *testing.T) profiles.Row {
 	t.Helper()
-	var r listRow
+	var r profiles.Row
 	v := reflect.ValueOf(&r).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)
-		if !f.CanSet() {
-			continue
-		}
 		name := v.Type().Field(i).Name
 		switch f.Kind() {
 		case reflect.String:
@@ -35,7 +31,7 @@ func filledRow(t *testing.T) listRow {
 		case reflect.Slice:
 			f.Set(reflect.ValueOf([]string{name + "-1", name + "-2"}))
 		default:
-			t.Fatalf("listRow.%s is a %s: teach writeListJSON and this test about it", name, f.Kind())
+			t.Fatalf("Row.%s is a %s: teach writeListJSON and this test about it", name, f.Kind())
 		}
 	}
 	return r
@@ -52,21 +48,21 @@ func TestWriteListJSONMatches(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		rows []listRow
+		rows []profiles.Row
 	}{
 		{"nil", nil},
-		{"empty", []listRow{}},
-		{"every field set", []listRow{filledRow(t)}},
-		{"chain nil and empty", []listRow{{Name: "a"}, {Name: "b", Chain: []string{}}}},
-		{"odd characters", []listRow{{
+		{"empty", []profiles.Row{}},
+		{"every field set", []profiles.Row{filledRow(t)}},
+		{"chain nil and empty", []profiles.Row{{Name: "a"}, {Name: "b", Chain: []string{}}}},
+		{"odd characters", []profiles.Row{{
 			Name:   "tab\there, newline\nthere, cr\r, nul\x00, bell\x07",
 			Region: "é ü 中文 🙂 \u2028 \u2029 \u007f",
 			Pos:    "invalid \xff\xfe utf-8",
 			Chain:  []string{`back\slash`, `"q"`, "<&>"},
 			Error:  "line 1\nline 2",
 		}}},
-		{"sample config", listRows(sample)},
-		{"broken config", listRows(broken)},
+		{"sample config", sample.Rows()},
+		{"broken config", broken.Rows()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,9 +89,30 @@ func mustRead(t *testing.T, path string) []byte {
 	return data
 }
 
-// TestAddCachedLeftIndexedMatches: the cache-directory pass gives the rows
-// addCachedLeft gives, asking the engine about every profile.
-func TestAddCachedLeftIndexedMatches(t *testing.T) {
+// cachedLeftOfEvery is the reference addCachedLeft is held to: the engine
+// asked about every profile, not only those the cache names.
+func cachedLeftOfEvery(t *testing.T, f *Factory, rows []profiles.Row, cfg *profiles.Config) {
+	t.Helper()
+	if f.Flags.NoCache {
+		return
+	}
+	e, err := f.Engine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if rows[i].Error != "" || rows[i].Source == profiles.SourceNone {
+			continue
+		}
+		if left, ok := e.CachedTimeLeft(rows[i].Name); ok {
+			rows[i].CachedLeftSeconds = int(left.Seconds())
+		}
+	}
+}
+
+// TestAddCachedLeftMatches: the cache-directory pass gives the rows that
+// asking the engine about every profile gives.
+func TestAddCachedLeftMatches(t *testing.T) {
 	tests := []struct {
 		name    string
 		prime   []string // profiles whose session is cached first
@@ -129,15 +146,16 @@ func TestAddCachedLeftIndexedMatches(t *testing.T) {
 				tt.change(t, f)
 			}
 			now := time.Now().Add(tt.at)
-			a := &app{stderr: &bytes.Buffer{}, getenv: func(k string) string { return f.env[k] }, now: func() time.Time { return now }, noCache: tt.noCache}
-			cfg, err := a.loadConfig()
+			fac, _, _ := testFactory(f.env, func() time.Time { return now })
+			fac.Flags.NoCache = tt.noCache
+			cfg, err := fac.LoadConfig()
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, got := listRows(cfg), listRows(cfg)
-			a.addCachedLeft(want, cfg)
-			a.addCachedLeftIndexed(got, cfg)
-			if diff := cmp.Diff(want, got, cmp.AllowUnexported(listRow{})); diff != "" {
+			want, got := cfg.Rows(), cfg.Rows()
+			cachedLeftOfEvery(t, fac, want, cfg)
+			fac.addCachedLeft(got, cfg)
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("rows (-addCachedLeft +indexed):\n%s", diff)
 			}
 			cached := 0
@@ -153,74 +171,19 @@ func TestAddCachedLeftIndexedMatches(t *testing.T) {
 	}
 }
 
-// TestRowsIndexKnowsListRowFields fails when listRow gains a field: the
-// rows index (encodeRows, decodeRows) and writeListJSON must learn it.
-func TestRowsIndexKnowsListRowFields(t *testing.T) {
-	known := []string{"Name", "RoleARN", "Account", "Role", "SourceProfile", "Chain", "Region", "MFASerial", "MFA", "Source", "Pos", "CachedLeftSeconds", "Error", "short"}
-	var got []string
-	typ := reflect.TypeFor[listRow]()
-	for i := range typ.NumField() {
-		got = append(got, typ.Field(i).Name)
-	}
-	if diff := cmp.Diff(known, got); diff != "" {
-		t.Errorf("listRow fields changed; update fastpath_list.go (-known +now):\n%s", diff)
-	}
-}
-
-func TestRowsIndexRoundTrip(t *testing.T) {
-	sample, err := profiles.Load("config", mustRead(t, "testdata/config/sample/config"), "credentials", mustRead(t, "testdata/config/sample/credentials"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken, err := profiles.Load("config", mustRead(t, "testdata/config/broken/config"), "credentials", mustRead(t, "testdata/config/broken/credentials"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	filled := filledRow(t)
-	filled.short = "short"
-	filled.CachedLeftSeconds = 0 // not stored
-	tests := []struct {
-		name string
-		rows []listRow
-	}{
-		{"none", []listRow{}},
-		{"every field", []listRow{filled, {Name: "nil chain"}, {Name: "empty chain", Chain: []string{}}}},
-		{"sample", listRows(sample)},
-		{"broken", listRows(broken)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := encodeRows(tt.rows)
-			got, err := decodeRows(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.rows, got, cmp.AllowUnexported(listRow{})); diff != "" {
-				t.Errorf("rows (-want +got):\n%s", diff)
-			}
-			for n := range len(data) {
-				if _, err := decodeRows(data[:n]); err == nil {
-					t.Fatalf("%d of %d bytes decoded without error", n, len(data))
-				}
-			}
-		})
-	}
-}
-
 // plainListRows is what list printed before any index: parse, plan every
 // profile, ask the engine about every profile's cached session.
-func plainListRows(t *testing.T, a *app) []listRow {
+func plainListRows(t *testing.T, f *Factory) []profiles.Row {
 	t.Helper()
-	cfgPath, _ := a.configPath()
-	credPath, _ := a.credentialsPath()
+	cfgPath, credPath, _ := f.paths()
 	cfgData, _ := readOptional(cfgPath)
 	credData, _ := readOptional(credPath)
 	cfg, err := profiles.Load(cfgPath, cfgData, credPath, credData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := listRows(cfg)
-	a.addCachedLeft(rows, cfg)
+	rows := cfg.Rows()
+	cachedLeftOfEvery(t, f, rows, cfg)
 	return rows
 }
 
@@ -295,21 +258,21 @@ func TestListRowsIndexed(t *testing.T) {
 				f.run(t, "credential-process", p).wantCode(t, exitOK)
 			}
 			now := settledNow()
-			a := &app{stderr: &bytes.Buffer{}, getenv: func(k string) string { return f.env[k] }, now: func() time.Time { return now }}
-			if _, err := a.listRowsIndexed(); err != nil { // cold: writes the index
+			a, _, _ := testFactory(f.env, func() time.Time { return now })
+			if _, err := a.listRows(); err != nil { // cold: writes the index
 				t.Fatal(err)
 			}
 			if tt.change != nil {
 				tt.change(t, f)
 			}
 			now = now.Add(tt.at)
-			var debug bytes.Buffer
-			b := &app{stderr: &debug, debug: true, getenv: a.getenv, now: a.now}
-			got, err := b.listRowsIndexed()
+			b, _, debug := testFactory(f.env, func() time.Time { return now })
+			b.Flags.Debug = true
+			got, err := b.listRows()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(plainListRows(t, b), got, cmp.AllowUnexported(listRow{})); diff != "" {
+			if diff := cmp.Diff(plainListRows(t, b), got); diff != "" {
 				t.Errorf("rows (-without index +with):\n%s", diff)
 			}
 			if warm := strings.Contains(debug.String(), "rows from the index"); warm != tt.wantWarm {
@@ -327,41 +290,5 @@ func TestListRowsIndexed(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestListRowsSplit: rows computed by several workers (a large config) are
-// the rows computed one by one, in the same order.
-func TestListRowsSplit(t *testing.T) {
-	var config, creds strings.Builder
-	for i := range 5000 {
-		switch i % 50 {
-		case 0:
-			fmt.Fprintf(&config, "[profile user-%d]\nmfa_serial = arn:aws:iam::%012d:mfa/u\n", i, i)
-			fmt.Fprintf(&creds, "[user-%d]\naws_access_key_id = AKIAEXAMPLE%09d\naws_secret_access_key = fake\n", i, i)
-		case 7:
-			fmt.Fprintf(&config, "[profile broken-%d]\nrole_arn = arn:aws:iam::%012d:role/B\nsource_profile = missing\n", i, i)
-		case 9:
-			fmt.Fprintf(&config, "[profile plain-%d]\nregion = eu-west-1\n", i)
-		default:
-			fmt.Fprintf(&config, "[profile p-%d]\nrole_arn = arn:aws:iam::%012d:role/R\nsource_profile = user-%d\n", i, i, i-i%50)
-		}
-	}
-	cfg, err := profiles.Load("config", []byte(config.String()), "credentials", []byte(creds.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []listRow
-	for _, roles := range []bool{true, false} {
-		for _, p := range cfg.Profiles() {
-			if p.IsRole() == roles {
-				want = append(want, listRowFor(cfg, p))
-			}
-		}
-	}
-	for _, workers := range []int{1, 2, 4} {
-		if diff := cmp.Diff(want, listRowsSplit(cfg, workers), cmp.AllowUnexported(listRow{})); diff != "" {
-			t.Errorf("%d workers: rows (-one by one +split):\n%s", workers, diff)
-		}
 	}
 }

@@ -1,0 +1,421 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
+)
+
+// IOStreams are a command's standard streams: Out carries only what a
+// program reads (exports, JSON); everything for a person goes to ErrOut.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// Factory is what every command shares: the streams, the environment, the
+// clock, the global flags, and the constructors of the heavier
+// dependencies (config, store, engine), which a command calls only when it
+// needs them.
+type Factory struct {
+	IO      IOStreams
+	Getenv  func(string) string
+	Environ func() []string
+	Now     func() time.Time
+	Build   Build
+	OpenTTY func() (in, out *os.File, err error)
+	GOOS    string
+	Flags   GlobalFlags
+
+	store *creds.Store // the cache, once Store has made it
+}
+
+// Debugf prints a line for --debug. Callers pass no secrets.
+func (f *Factory) Debugf(format string, args ...any) {
+	if f.Flags.Debug {
+		fmt.Fprintf(f.IO.ErrOut, "debug: "+format+"\n", args...)
+	}
+}
+
+// debugFunc is Debugf when --debug is set, else nil (no formatting cost).
+func (f *Factory) debugFunc() func(string, ...any) {
+	if f.Flags.Debug {
+		return f.Debugf
+	}
+	return nil
+}
+
+// HomeDir is the user's home from the injected environment.
+func (f *Factory) HomeDir() (string, error) { return homeFromEnv(f.GOOS, f.Getenv) }
+
+// homeFromEnv is HOME, or on Windows USERPROFILE first, as the AWS CLI and
+// SDKs read it (under Git Bash HOME can be a /c/Users/... path).
+func homeFromEnv(goos string, getenv func(string) string) (string, error) {
+	keys := []string{"HOME", "USERPROFILE"}
+	if goos == "windows" {
+		keys = []string{"USERPROFILE", "HOME"}
+	}
+	for _, k := range keys {
+		if h := getenv(k); h != "" {
+			return h, nil
+		}
+	}
+	return "", fmt.Errorf("cannot find the home directory: set %s", keys[0])
+}
+
+// ConfigPath is --config, $AWS_CONFIG_FILE or ~/.aws/config.
+func (f *Factory) ConfigPath() (string, error) {
+	return f.awsPath(f.Flags.ConfigFile, "AWS_CONFIG_FILE", "config")
+}
+
+// CredentialsPath is --credentials, $AWS_SHARED_CREDENTIALS_FILE or
+// ~/.aws/credentials.
+func (f *Factory) CredentialsPath() (string, error) {
+	return f.awsPath(f.Flags.CredentialsFile, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+func (f *Factory) awsPath(flag, env, name string) (string, error) {
+	p := flag
+	if p == "" {
+		p = f.Getenv(env)
+	}
+	if p == "" {
+		h, err := f.HomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(h, ".aws", name), nil
+	}
+	return expandHome(p, f.HomeDir), nil
+}
+
+func expandHome(p string, home func() (string, error)) string {
+	if p == "~" || len(p) > 1 && p[0] == '~' && (p[1] == '/' || p[1] == filepath.Separator) {
+		if h, err := home(); err == nil {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
+}
+
+// CacheDir is <user cache dir>/switcher, the way os.UserCacheDir finds the
+// user cache dir but from the injected environment: $XDG_CACHE_HOME or
+// ~/.cache on Unix, ~/Library/Caches on macOS, %LocalAppData% on Windows.
+func (f *Factory) CacheDir() (string, error) {
+	base, err := userCacheDir(f.GOOS, f.Getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "switcher"), nil
+}
+
+func userCacheDir(goos string, getenv func(string) string) (string, error) {
+	home := func() (string, error) {
+		h, err := homeFromEnv(goos, getenv)
+		if err != nil {
+			return "", errors.New("cannot find the cache directory: neither $XDG_CACHE_HOME nor $HOME is set")
+		}
+		return h, nil
+	}
+	switch goos {
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("cannot find the cache directory: %LocalAppData% is not set")
+	case "darwin", "ios":
+		h, err := home()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(h, "Library", "Caches"), nil
+	case "plan9":
+		h, err := home()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(h, "lib", "cache"), nil
+	}
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		if !filepath.IsAbs(d) {
+			return "", fmt.Errorf("cannot use $XDG_CACHE_HOME=%q: it is not an absolute path", d)
+		}
+		return d, nil
+	}
+	h, err := home()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(h, ".cache"), nil
+}
+
+// userStateDir is $XDG_STATE_HOME or ~/.local/state (%LocalAppData% on
+// Windows), from the injected environment.
+func userStateDir(goos string, getenv func(string) string) (string, error) {
+	if goos == "windows" {
+		if d := getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("cannot find the state directory: %LocalAppData% is not set")
+	}
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return d, nil
+	}
+	h, err := homeFromEnv(goos, getenv)
+	if err != nil {
+		return "", errors.New("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")
+	}
+	return filepath.Join(h, ".local", "state"), nil
+}
+
+// Store is the cache: every file switcher keeps under the cache directory.
+// It is made once; --no-cache does not change it (callers decide whether
+// to use it).
+func (f *Factory) Store() (*creds.Store, error) {
+	if f.store != nil {
+		return f.store, nil
+	}
+	dir, err := f.CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	f.store = &creds.Store{Dir: dir, Now: f.Now, Debugf: f.debugFunc(), Build: buildParts(f.Build)}
+	return f.store, nil
+}
+
+// buildParts identifies the running program for the keys of derived data:
+// what it remembers (sessions handed out, parsed configs, list rows) was
+// computed by its code, so another build, even an unversioned one rebuilt
+// in place, must not trust it.
+func buildParts(b Build) []string {
+	parts := []string{"version=" + b.Version, "commit=" + b.Commit}
+	if exe, err := os.Executable(); err == nil {
+		if id, err := creds.StatIdentity(exe); err == nil {
+			parts = append(parts, id.Parts()...)
+		}
+	}
+	return parts
+}
+
+// readOptional reads a file; a file that does not exist reads as empty.
+func readOptional(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
+	}
+	return data, nil
+}
+
+// unwrapPathError drops the *fs.PathError prefix (the path is already named).
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// indexStore is the store for derived data: nil with --no-cache or without
+// a usable cache directory (the caller then parses and computes as usual).
+func (f *Factory) indexStore() *creds.Store {
+	if f.Flags.NoCache {
+		return nil
+	}
+	st, err := f.Store()
+	if err != nil {
+		f.Debugf("no cache: %v", err)
+		return nil
+	}
+	return st
+}
+
+// LoadConfig reads the config and credentials files (--config/--credentials,
+// the AWS_* variables, or ~/.aws) and parses them, the config file through
+// its index in the cache while the file is unchanged. A missing file counts
+// as empty; an unreadable one is an error naming it.
+func (f *Factory) LoadConfig() (*profiles.Config, error) {
+	cfgPath, credPath, err := f.paths()
+	if err != nil {
+		return nil, err
+	}
+	st := f.indexStore()
+	var deps creds.Deps
+	if st != nil {
+		if deps, err = st.Deps(creds.DepsConfigIndex, nil, cfgPath); err != nil {
+			st = nil
+		}
+	}
+	if st != nil {
+		if snap, ok := st.Index(deps); ok {
+			credData, err := readOptional(credPath)
+			if err != nil {
+				return nil, err
+			}
+			cfg, err := profiles.LoadFromSnapshot(snap, credPath, credData)
+			if err == nil {
+				f.Debugf("config file %s from its index, credentials file %s (%d bytes)", cfgPath, credPath, len(credData))
+				return cfg, nil
+			}
+			if !errors.Is(err, profiles.ErrBadSnapshot) {
+				return nil, err
+			}
+			f.Debugf("config index: %v; parsing", err)
+		}
+	}
+	cfgData, err := readOptional(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	credData, err := readOptional(credPath)
+	if err != nil {
+		return nil, err
+	}
+	f.Debugf("config file %s (%d bytes), credentials file %s (%d bytes)", cfgPath, len(cfgData), credPath, len(credData))
+	if st == nil {
+		return profiles.Load(cfgPath, cfgData, credPath, credData)
+	}
+	cfg, snap, err := profiles.LoadAndSnapshot(cfgPath, cfgData, credPath, credData)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		if err := st.PutIndex(deps, snap); err != nil {
+			f.Debugf("config index not written: %v", err)
+		}
+	}
+	return cfg, nil
+}
+
+// loadConfigFor is LoadConfig for a caller that needs only the named
+// profiles and their chains: from the index only those are decoded
+// (profiles.LoadFromSnapshotFor); without a valid index it is LoadConfig.
+func (f *Factory) loadConfigFor(names []string) (*profiles.Config, error) {
+	cfgPath, credPath, err := f.paths()
+	if err != nil {
+		return nil, err
+	}
+	st := f.indexStore()
+	if st == nil {
+		return f.LoadConfig()
+	}
+	deps, err := st.Deps(creds.DepsConfigIndex, nil, cfgPath)
+	if err != nil {
+		return f.LoadConfig()
+	}
+	snap, ok := st.Index(deps)
+	if !ok {
+		return f.LoadConfig()
+	}
+	credData, err := readOptional(credPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := profiles.LoadFromSnapshotFor(snap, names, credPath, credData)
+	if errors.Is(err, profiles.ErrBadSnapshot) {
+		return f.LoadConfig()
+	}
+	return cfg, err
+}
+
+func (f *Factory) paths() (cfgPath, credPath string, err error) {
+	if cfgPath, err = f.ConfigPath(); err != nil {
+		return "", "", err
+	}
+	if credPath, err = f.CredentialsPath(); err != nil {
+		return "", "", err
+	}
+	return cfgPath, credPath, nil
+}
+
+// Engine builds the credentials engine from the global flags: the cache
+// (none with --no-cache), --endpoint-url, --region, --debug, the injected
+// clock and environment, and MFA codes asked on /dev/tty (the engine runs
+// a profile's mfa_process first, and says how to get a session when
+// neither can give a code).
+func (f *Factory) Engine(cfg *profiles.Config) (*creds.Engine, error) {
+	e := f.STSEngine(cfg)
+	if !f.Flags.NoCache {
+		st, err := f.Store()
+		if err != nil {
+			return nil, err
+		}
+		e.Store = st
+	}
+	return e, nil
+}
+
+// STSEngine is the engine without a cache (whoami needs no more).
+func (f *Factory) STSEngine(cfg *profiles.Config) *creds.Engine {
+	return &creds.Engine{
+		Config:      cfg,
+		Now:         f.Now,
+		Getenv:      f.Getenv,
+		Prompt:      creds.TTYPrompter{},
+		EndpointURL: f.Flags.EndpointURL,
+		Region:      f.Flags.Region,
+		Debugf:      f.debugFunc(),
+	}
+}
+
+// AssumeOptions turns --mfa-code and --duration into engine options. A
+// --duration that is not a duration, or outside STS's 15 minutes to 12
+// hours, is a usage error. The MFA code is checked by the engine, before
+// any call.
+func (f *Factory) AssumeOptions() (creds.Options, error) {
+	opt := creds.Options{MFACode: f.Flags.MFACode}
+	if f.Flags.Duration != "" {
+		secs, err := profiles.ParseDuration(f.Flags.Duration)
+		if err != nil {
+			return opt, usagef("--duration: %w", err)
+		}
+		if err := profiles.ValidateDuration(secs); err != nil {
+			return opt, usagef("--duration %s: %w", f.Flags.Duration, err)
+		}
+		opt.DurationSeconds = secs
+	}
+	return opt, nil
+}
+
+// Assume loads the config and returns the session of profile, with the
+// options of the global flags and min as the least time it must have left.
+func (f *Factory) Assume(ctx context.Context, profile string, min time.Duration) (*creds.Session, error) {
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return f.AssumeWith(ctx, cfg, profile, min)
+}
+
+// AssumeWith is Assume with a config already loaded.
+func (f *Factory) AssumeWith(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration) (*creds.Session, error) {
+	opt, err := f.AssumeOptions()
+	if err != nil {
+		return nil, err
+	}
+	opt.MinRemaining = min
+	eng, err := f.Engine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := eng.Assume(ctx, profile, opt)
+	if err != nil {
+		return nil, err
+	}
+	f.Debugf("session for %s: %v, from cache %t", profile, s.Credentials, s.FromCache)
+	return s, nil
+}
+
+// assumeFunc is what commands that need a session hold.
+type assumeFunc func(ctx context.Context, profile string, min time.Duration) (*creds.Session, error)
