@@ -258,20 +258,8 @@ func (f *Factory) LoadConfig() (*profiles.Config, error) {
 		}
 	}
 	if st != nil {
-		if snap, ok := st.Index(deps); ok {
-			credData, err := readOptional(credPath)
-			if err != nil {
-				return nil, err
-			}
-			cfg, err := profiles.LoadFromSnapshot(snap, credPath, credData)
-			if err == nil {
-				f.Debugf("config file %s from its index, credentials file %s (%d bytes)", cfgPath, credPath, len(credData))
-				return cfg, nil
-			}
-			if !errors.Is(err, profiles.ErrBadSnapshot) {
-				return nil, err
-			}
-			f.Debugf("config index: %v; parsing", err)
+		if cfg, ok, err := f.configFromIndex(st, deps, cfgPath, credPath); ok || err != nil {
+			return cfg, err
 		}
 	}
 	cfgData, err := readOptional(cfgPath)
@@ -296,6 +284,29 @@ func (f *Factory) LoadConfig() (*profiles.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// configFromIndex is the config from its index, with the credentials file
+// parsed; ok is false when there is no usable index.
+func (f *Factory) configFromIndex(st *creds.Store, deps creds.Deps, cfgPath, credPath string) (*profiles.Config, bool, error) {
+	snap, ok := st.Index(deps)
+	if !ok {
+		return nil, false, nil
+	}
+	credData, err := readOptional(credPath)
+	if err != nil {
+		return nil, false, err
+	}
+	cfg, err := profiles.LoadFromSnapshot(snap, credPath, credData)
+	switch {
+	case err == nil:
+		f.Debugf("config file %s from its index, credentials file %s (%d bytes)", cfgPath, credPath, len(credData))
+		return cfg, true, nil
+	case errors.Is(err, profiles.ErrBadSnapshot):
+		f.Debugf("config index: %v; parsing", err)
+		return nil, false, nil
+	}
+	return nil, false, err
 }
 
 // loadConfigFor is LoadConfig for a caller that needs only the named

@@ -299,40 +299,7 @@ func writePlanText(w io.Writer, o planOutput) error {
 		return err
 	}
 
-	b.WriteString("\nsteps:\n")
-	if len(o.Steps) == 0 {
-		b.WriteString("  none: the credentials of the source are used as they are\n")
-	}
-	for i, s := range o.Steps {
-		target := s.Profile
-		if s.RoleARN != "" {
-			target = s.RoleARN + " (" + s.Profile + ")"
-		}
-		fmt.Fprintf(&b, "  %d. %s %s\n", i+1, s.Call, target)
-		fmt.Fprintf(&b, "     signed by %s\n", s.SignedBy)
-		if s.MFASerial != "" {
-			fmt.Fprintf(&b, "     with an MFA code for %s\n", s.MFASerial)
-		}
-		asked := profiles.Seconds(s.RequestedSeconds)
-		if s.DurationPos != "" {
-			asked += " (" + s.DurationPos + ")"
-		} else if s.RequestedSeconds != 0 && i == len(o.Steps)-1 && s.Call != "GetSessionToken" {
-			asked += " (--duration)"
-		}
-		granted := profiles.Seconds(s.GrantedSeconds)
-		var notes []string
-		if s.Chained {
-			notes = append(notes, "chained")
-		}
-		if s.Capped {
-			notes = append(notes, "capped")
-		}
-		note := ""
-		if len(notes) > 0 {
-			note = " [" + strings.Join(notes, ", ") + "]"
-		}
-		fmt.Fprintf(&b, "     asks %s, gets %s%s\n", asked, granted, note)
-	}
+	writePlanSteps(&b, o.Steps)
 	if len(o.Findings) > 0 {
 		b.WriteString("\nwarnings:\n")
 		for _, f := range o.Findings {
@@ -344,6 +311,44 @@ func writePlanText(w io.Writer, o planOutput) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writePlanSteps writes each STS call of a plan: what it calls, who signs
+// it, the MFA code it carries and the durations.
+func writePlanSteps(b *strings.Builder, steps []planStep) {
+	b.WriteString("\nsteps:\n")
+	if len(steps) == 0 {
+		b.WriteString("  none: the credentials of the source are used as they are\n")
+	}
+	for i, s := range steps {
+		target := s.Profile
+		if s.RoleARN != "" {
+			target = s.RoleARN + " (" + s.Profile + ")"
+		}
+		fmt.Fprintf(b, "  %d. %s %s\n", i+1, s.Call, target)
+		fmt.Fprintf(b, "     signed by %s\n", s.SignedBy)
+		if s.MFASerial != "" {
+			fmt.Fprintf(b, "     with an MFA code for %s\n", s.MFASerial)
+		}
+		asked := profiles.Seconds(s.RequestedSeconds)
+		if s.DurationPos != "" {
+			asked += " (" + s.DurationPos + ")"
+		} else if s.RequestedSeconds != 0 && i == len(steps)-1 && s.Call != "GetSessionToken" {
+			asked += " (--duration)"
+		}
+		var notes []string
+		if s.Chained {
+			notes = append(notes, "chained")
+		}
+		if s.Capped {
+			notes = append(notes, "capped")
+		}
+		note := ""
+		if len(notes) > 0 {
+			note = " [" + strings.Join(notes, ", ") + "]"
+		}
+		fmt.Fprintf(b, "     asks %s, gets %s%s\n", asked, profiles.Seconds(s.GrantedSeconds), note)
+	}
 }
 
 // countErrors counts the findings that stop a plan from running.

@@ -18,6 +18,9 @@ import (
 // the next write of the same target and `switcher clean` remove it.
 const tempPrefix = ".switcher-tmp-"
 
+// tempPattern is the os.CreateTemp pattern of target's temporary files.
+func tempPattern(target string) string { return tempPrefix + tempBase(target) + "-*" }
+
 // tempBase is what a temporary file's name holds of its target.
 func tempBase(target string) string {
 	return strings.TrimPrefix(filepath.Base(target), ".")
@@ -48,7 +51,7 @@ func isTempOf(name, base string) bool {
 // target should be written).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, tempPrefix+tempBase(path)+"-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -412,17 +412,29 @@ func TestSpacedHeaderIsAnotherSection(t *testing.T) {
 func TestWriteRemovesStaleTemps(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "credentials")
-	stale := filepath.Join(dir, tempPrefix+"credentials-123456")
-	other := filepath.Join(dir, tempPrefix+"credentials-ci-123456")
-	for _, p := range []string{stale, other} {
-		if err := os.WriteFile(p, []byte("[dev]\naws_secret_access_key = "+fakeSecret+"\n"), 0o600); err != nil {
+	// What a writer killed between CreateTemp and the rename leaves: a
+	// file named as WriteFileAtomic names them, holding the new content.
+	crashed := func(target string) {
+		t.Helper()
+		f, err := os.CreateTemp(dir, tempPattern(target))
+		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.WriteString("[dev]\naws_secret_access_key = " + fakeSecret + "\n"); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	crashed(path)
+	crashed(filepath.Join(dir, "credentials-ci")) // another file's: kept
+	other, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"credentials-ci-*"))
+	if len(other) != 1 {
+		t.Fatalf("leftovers of credentials-ci: %v", other)
 	}
 	if err := testCredentialsFile(path).WriteSection("prod", sessionCreds(), ""); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{filepath.Base(other), "credentials", "credentials.lock"}, dirNames(t, dir)); diff != "" {
+	if diff := cmp.Diff([]string{filepath.Base(other[0]), "credentials", "credentials.lock"}, dirNames(t, dir)); diff != "" {
 		t.Errorf("files after the write (-want +got):\n%s", diff)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -89,39 +90,14 @@ type STSError struct {
 
 func (e *STSError) Error() string {
 	var b strings.Builder
-	var where []string
-	if e.Profile != "" {
-		where = append(where, "profile "+e.Profile)
-	}
-	switch {
-	case e.Hop < 0:
-		where = append(where, "mfa session")
-	case e.Hops > 0:
-		where = append(where, fmt.Sprintf("hop %d of %d", e.Hop+1, e.Hops))
-	}
-	if len(where) > 0 {
-		b.WriteString(strings.Join(where, ", "))
-		if e.RoleARN != "" {
-			b.WriteString(" (" + e.RoleARN + ")")
-		}
-		b.WriteString(": ")
+	if where := e.where(); where != "" {
+		b.WriteString(where + ": ")
 	}
 	if e.Step != "" {
 		b.WriteString(e.Step + ": ")
 	}
 	b.WriteString(e.Kind.String())
-	if e.Code != "" || e.Message != "" {
-		b.WriteString(": ")
-		if e.Code != "" {
-			b.WriteString(e.Code)
-			if e.Message != "" {
-				b.WriteString(": ")
-			}
-		}
-		b.WriteString(strings.TrimSuffix(e.Message, "."))
-	} else if e.Err != nil {
-		b.WriteString(": " + redactMessage(e.Err.Error()))
-	}
+	b.WriteString(e.what())
 	if e.Caller != "" && !strings.Contains(e.Message, e.Caller) {
 		b.WriteString("; caller " + e.Caller)
 	}
@@ -136,6 +112,43 @@ func (e *STSError) Error() string {
 		fmt.Fprintf(&b, " (%s at %s)", key, p)
 	}
 	return b.String()
+}
+
+// where names the profile, the hop and the role of the failed call.
+func (e *STSError) where() string {
+	var where []string
+	if e.Profile != "" {
+		where = append(where, "profile "+e.Profile)
+	}
+	switch {
+	case e.Hop < 0:
+		where = append(where, "mfa session")
+	case e.Hops > 0:
+		where = append(where, fmt.Sprintf("hop %d of %d", e.Hop+1, e.Hops))
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	s := strings.Join(where, ", ")
+	if e.RoleARN != "" {
+		s += " (" + e.RoleARN + ")"
+	}
+	return s
+}
+
+// what is STS's own code and message, or the transport error.
+func (e *STSError) what() string {
+	switch {
+	case e.Code != "" && e.Message != "":
+		return ": " + e.Code + ": " + strings.TrimSuffix(e.Message, ".")
+	case e.Code != "":
+		return ": " + e.Code
+	case e.Message != "":
+		return ": " + strings.TrimSuffix(e.Message, ".")
+	case e.Err != nil:
+		return ": " + redactMessage(e.Err.Error())
+	}
+	return ""
 }
 
 func (e *STSError) Unwrap() error { return e.Err }
@@ -266,110 +279,155 @@ func classifyError(ctx context.Context, sc stepContext, err error) error {
 	return e
 }
 
+// apiRule explains one kind of STS error answer: it applies to an error
+// code in codes whose message holds one of words (any message when words
+// is empty), on a GetSessionToken call only when getSessionToken is set;
+// it says what went wrong (kind), which setting to look at (key) and what
+// to change (fix, or explain when that depends on the call).
+type apiRule struct {
+	codes           []string
+	words           []string
+	getSessionToken bool
+	kind            ErrKind
+	key             string
+	fix             string
+	explain         func(e *STSError, sc stepContext) (key, fix string)
+}
+
+// apiRules is the table explainAPIError reads, first match wins.
+func apiRules() []apiRule {
+	denied := []string{"AccessDenied", "AccessDeniedException"}
+	validation := []string{"ValidationError"}
+	return []apiRule{
+		{codes: denied, words: []string{"multifactorauthentication", "mfa"}, kind: KindMFA, key: profiles.KeyMFASerial,
+			fix: "the MFA code was wrong or already used, or mfa_serial does not name this user's device: wait for the next code and try again"},
+		{codes: denied, words: []string{"with session credentials"}, kind: KindAccessDenied, key: profiles.KeyMFASerial,
+			fix: "GetSessionToken needs long-term keys but the source gives temporary credentials: use long-term keys in the source profile, or let the role take the MFA code directly"},
+		{codes: denied, words: []string{"source identity"}, kind: KindAccessDenied, key: profiles.KeySourceIdentity,
+			fix: "a session's source identity cannot change along a chain: set the same source_identity on every hop, or only on the first"},
+		{codes: denied, words: []string{"transitive tag"}, kind: KindAccessDenied, key: profiles.KeySessionTags,
+			fix: "a transitive tag set by an earlier hop cannot be set again: remove it from session_tags"},
+		{codes: denied, getSessionToken: true, kind: KindAccessDenied, key: profiles.KeyMFASerial,
+			fix: "the source identity may not call sts:GetSessionToken; check the MFA device in mfa_serial belongs to it"},
+		{codes: denied, kind: KindAccessDenied, key: profiles.KeyRoleARN, explain: assumeRoleDeniedFix},
+		{codes: validation, words: []string{"chaining"}, kind: KindChaining, key: profiles.KeyDurationSeconds,
+			fix: "AWS caps sessions assumed with temporary credentials at 1 hour: set duration_seconds to 3600 or less, or assume the role with MFA directly from long-term keys"},
+		{codes: validation, words: []string{"maxsessionduration"}, kind: KindMaxDuration, key: profiles.KeyDurationSeconds,
+			explain: func(_ *STSError, sc stepContext) (string, string) {
+				return profiles.KeyDurationSeconds, fmt.Sprintf("raise the role's MaxSessionDuration in IAM, or lower duration_seconds (asked %ds)", sc.Duration)
+			}},
+		{codes: validation, words: []string{"externalid"}, kind: KindValidation, key: profiles.KeyExternalID,
+			fix: "external_id must be 2–1224 characters of letters, digits and +=,.@:/-"},
+		{codes: validation, words: []string{"tokencode", "serialnumber"}, kind: KindMFA, key: profiles.KeyMFASerial,
+			fix: "the MFA code must be 6 digits and mfa_serial an MFA device ARN"},
+		{codes: validation, kind: KindValidation, key: profiles.KeyRoleARN},
+		{codes: []string{"ExpiredToken", "ExpiredTokenException"}, kind: KindExpiredToken, explain: expiredTokenFix},
+		{codes: []string{"InvalidClientTokenId"}, kind: KindInvalidKey, explain: func(_ *STSError, sc stepContext) (string, string) {
+			return profiles.KeyAccessKeyID, fmt.Sprintf("the access key id of %s is unknown to AWS or deactivated: create a new access key and update the profile", sourceDesc(sc))
+		}},
+		{codes: []string{"SignatureDoesNotMatch", "IncompleteSignature", "RequestExpired", "InvalidSignatureException"}, kind: KindSignature,
+			explain: func(_ *STSError, sc stepContext) (string, string) {
+				return profiles.KeySecretAccessKey, fmt.Sprintf("the secret access key of %s is wrong, or this machine's clock is off: check the secret and the clock", sourceDesc(sc))
+			}},
+		{codes: []string{"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "RequestThrottledException"},
+			kind: KindThrottled, fix: "STS is throttling these calls even after retries: wait a minute and try again (cached sessions avoid most calls)"},
+		{codes: []string{"RegionDisabledException"}, kind: KindRegionDisabled,
+			fix: "activate STS for this region in the account's IAM settings, or set region (or --region) to an active one"},
+		{codes: []string{"MalformedPolicyDocument", "PackedPolicyTooLarge"}, kind: KindValidation,
+			fix: "session_tags or source_identity are too large or malformed: shorten them"},
+	}
+}
+
+// matches reports whether the rule explains e.
+func (r apiRule) matches(e *STSError, sc stepContext, msg string) bool {
+	if !slices.Contains(r.codes, e.Code) || r.getSessionToken && sc.Step.Kind != profiles.StepGetSessionToken {
+		return false
+	}
+	if len(r.words) == 0 {
+		return true
+	}
+	for _, w := range r.words {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// explainAPIError sets e's kind, the setting to look at and the fix from
+// the first rule of apiRules that matches; a 5xx answer is a server error.
 func explainAPIError(e *STSError, sc stepContext) {
 	msg := strings.ToLower(e.Message)
-	setPos := func(key string, p profiles.Pos) { e.Key, e.Pos = key, p }
-	switch e.Code {
-	case "AccessDenied", "AccessDeniedException":
-		if strings.Contains(msg, "multifactorauthentication") || strings.Contains(msg, "mfa") {
-			e.Kind = KindMFA
-			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
-			e.Fix = "the MFA code was wrong or already used, or mfa_serial does not name this user's device: wait for the next code and try again"
-			return
+	for _, r := range apiRules() {
+		if !r.matches(e, sc, msg) {
+			continue
 		}
-		e.Kind = KindAccessDenied
-		switch {
-		case strings.Contains(msg, "with session credentials"):
-			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
-			e.Fix = "GetSessionToken needs long-term keys but the source gives temporary credentials: use long-term keys in the source profile, or let the role take the MFA code directly"
-			return
-		case strings.Contains(msg, "source identity"):
-			setPos(profiles.KeySourceIdentity, sc.SourceIdentityPos)
-			e.Fix = "a session's source identity cannot change along a chain: set the same source_identity on every hop, or only on the first"
-			return
-		case strings.Contains(msg, "transitive tag"):
-			setPos(profiles.KeySessionTags, sc.SessionTagsPos)
-			e.Fix = "a transitive tag set by an earlier hop cannot be set again: remove it from session_tags"
-			return
+		e.Kind, e.Key, e.Fix = r.kind, r.key, r.fix
+		if r.explain != nil {
+			e.Key, e.Fix = r.explain(e, sc)
 		}
-		if sc.Step.Kind == profiles.StepGetSessionToken {
-			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
-			e.Fix = "the source identity may not call sts:GetSessionToken; check the MFA device in mfa_serial belongs to it"
-			return
-		}
-		setPos(profiles.KeyRoleARN, sc.RoleARNPos)
-		fix := "the caller's identity policy must allow sts:AssumeRole on this role, and the role's trust policy must name the caller"
-		if e.Caller != "" && !strings.Contains(e.Message, e.Caller) {
-			fix += " (" + e.Caller + ")"
-		}
-		var conds []string
-		if !sc.MFA {
-			conds = append(conds, "if the trust policy requires aws:MultiFactorAuthPresent, set mfa_serial")
-		}
-		if sc.ExternalID {
-			conds = append(conds, "check that external_id matches the trust policy's sts:ExternalId")
-		} else {
-			conds = append(conds, "if the trust policy requires sts:ExternalId, set external_id")
-		}
-		e.Fix = fix + " (" + strings.Join(conds, "; ") + ")"
-	case "ValidationError":
-		switch {
-		case strings.Contains(msg, "chaining"):
-			e.Kind = KindChaining
-			setPos(profiles.KeyDurationSeconds, sc.DurationPos)
-			e.Fix = "AWS caps sessions assumed with temporary credentials at 1 hour: set duration_seconds to 3600 or less, or assume the role with MFA directly from long-term keys"
-		case strings.Contains(msg, "maxsessionduration"):
-			e.Kind = KindMaxDuration
-			setPos(profiles.KeyDurationSeconds, sc.DurationPos)
-			e.Fix = fmt.Sprintf("raise the role's MaxSessionDuration in IAM, or lower duration_seconds (asked %ds)", sc.Duration)
-		case strings.Contains(msg, "externalid"):
-			e.Kind = KindValidation
-			setPos(profiles.KeyExternalID, sc.ExternalIDPos)
-			e.Fix = "external_id must be 2–1224 characters of letters, digits and +=,.@:/-"
-		case strings.Contains(msg, "tokencode") || strings.Contains(msg, "serialnumber"):
-			e.Kind = KindMFA
-			setPos(profiles.KeyMFASerial, sc.MFASerialPos)
-			e.Fix = "the MFA code must be 6 digits and mfa_serial an MFA device ARN"
-		default:
-			e.Kind = KindValidation
-			setPos(profiles.KeyRoleARN, sc.RoleARNPos)
-		}
-	case "ExpiredToken", "ExpiredTokenException":
-		e.Kind = KindExpiredToken
-		if sc.ChainSigned {
-			e.Fix = "the session signing this call has expired: run `switcher clean` and try again"
-		} else {
-			e.Fix = fmt.Sprintf("the temporary credentials of %s have expired: get new ones (then `switcher clean` drops sessions made from them)", sourceDesc(sc))
-			setPos(profiles.KeySessionToken, sc.SessionTokenPos)
-		}
-	case "InvalidClientTokenId":
-		e.Kind = KindInvalidKey
-		e.Fix = fmt.Sprintf("the access key id of %s is unknown to AWS or deactivated: create a new access key and update the profile", sourceDesc(sc))
-		setPos(profiles.KeyAccessKeyID, sc.KeyIDPos)
-	case "SignatureDoesNotMatch", "IncompleteSignature", "RequestExpired", "InvalidSignatureException":
-		e.Kind = KindSignature
-		e.Fix = fmt.Sprintf("the secret access key of %s is wrong, or this machine's clock is off: check the secret and the clock", sourceDesc(sc))
-		setPos(profiles.KeySecretAccessKey, sc.SecretPos)
-	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "RequestThrottledException":
-		e.Kind = KindThrottled
-		e.Fix = "STS is throttling these calls even after retries: wait a minute and try again (cached sessions avoid most calls)"
-	case "RegionDisabledException":
-		e.Kind = KindRegionDisabled
-		e.Fix = "activate STS for this region in the account's IAM settings, or set region (or --region) to an active one"
-	case "MalformedPolicyDocument", "PackedPolicyTooLarge":
-		e.Kind = KindValidation
-		e.Fix = "session_tags or source_identity are too large or malformed: shorten them"
-	default:
-		if f := e.Err; f != nil {
-			var re *smithyhttp.ResponseError
-			if errors.As(f, &re) && re.HTTPStatusCode() >= 500 {
-				e.Kind = KindServer
-				e.Fix = fmt.Sprintf("STS at %s failed after retries: try again later, or check --endpoint-url", endpointDesc(sc.Endpoint))
-				return
-			}
-		}
-		e.Kind = KindOther
+		e.Pos = sc.pos(e.Key)
+		return
 	}
+	var re *smithyhttp.ResponseError
+	if errors.As(e.Err, &re) && re.HTTPStatusCode() >= 500 {
+		e.Kind = KindServer
+		e.Fix = fmt.Sprintf("STS at %s failed after retries: try again later, or check --endpoint-url", endpointDesc(sc.Endpoint))
+		return
+	}
+	e.Kind = KindOther
+}
+
+// pos is the position of setting key in the call's chain ("" for none).
+func (sc stepContext) pos(key string) profiles.Pos {
+	switch key {
+	case profiles.KeyRoleARN:
+		return sc.RoleARNPos
+	case profiles.KeyMFASerial:
+		return sc.MFASerialPos
+	case profiles.KeyDurationSeconds:
+		return sc.DurationPos
+	case profiles.KeyExternalID:
+		return sc.ExternalIDPos
+	case profiles.KeySourceIdentity:
+		return sc.SourceIdentityPos
+	case profiles.KeySessionTags:
+		return sc.SessionTagsPos
+	case profiles.KeyAccessKeyID:
+		return sc.KeyIDPos
+	case profiles.KeySecretAccessKey:
+		return sc.SecretPos
+	case profiles.KeySessionToken:
+		return sc.SessionTokenPos
+	}
+	return profiles.Pos{}
+}
+
+// assumeRoleDeniedFix says what to check when sts:AssumeRole is denied.
+func assumeRoleDeniedFix(e *STSError, sc stepContext) (string, string) {
+	fix := "the caller's identity policy must allow sts:AssumeRole on this role, and the role's trust policy must name the caller"
+	if e.Caller != "" && !strings.Contains(e.Message, e.Caller) {
+		fix += " (" + e.Caller + ")"
+	}
+	var conds []string
+	if !sc.MFA {
+		conds = append(conds, "if the trust policy requires aws:MultiFactorAuthPresent, set mfa_serial")
+	}
+	if sc.ExternalID {
+		conds = append(conds, "check that external_id matches the trust policy's sts:ExternalId")
+	} else {
+		conds = append(conds, "if the trust policy requires sts:ExternalId, set external_id")
+	}
+	return profiles.KeyRoleARN, fix + " (" + strings.Join(conds, "; ") + ")"
+}
+
+// expiredTokenFix: either a session switcher made has expired, or the
+// temporary keys the source holds.
+func expiredTokenFix(_ *STSError, sc stepContext) (string, string) {
+	if sc.ChainSigned {
+		return "", "the session signing this call has expired: run `switcher clean` and try again"
+	}
+	return profiles.KeySessionToken, fmt.Sprintf("the temporary credentials of %s have expired: get new ones (then `switcher clean` drops sessions made from them)", sourceDesc(sc))
 }
 
 // wsaeConnRefused is WSAECONNREFUSED: on Windows a refused connection

@@ -65,8 +65,7 @@ func envKeyID(getenv func(string) string) string {
 
 // sourceProvider returns the SDK provider for a chain's source. Web
 // identity has none: its first step is AssumeRoleWithWebIdentity.
-func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.CredentialsProvider, error) {
-	getenv := e.getenv()
+func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.CredentialsProvider, error) {
 	prof, _ := e.Config.Profile(src.Profile)
 	val := func(key string) string {
 		if prof == nil {
@@ -82,59 +81,7 @@ func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.Credenti
 		}
 		return credentials.NewStaticCredentialsProvider(id, secret, val(profiles.KeySessionToken)), nil
 	case profiles.SourceCredentialSource:
-		switch src.Setting.Value {
-		case profiles.CredentialSourceEnvironment:
-			id := envKeyID(getenv)
-			secret := getenv("AWS_SECRET_ACCESS_KEY")
-			if secret == "" {
-				secret = getenv("AWS_SECRET_KEY")
-			}
-			if id == "" || secret == "" {
-				return nil, fmt.Errorf("credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
-			}
-			return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")), nil
-		case profiles.CredentialSourceEC2:
-			if strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
-				return nil, fmt.Errorf("credential_source = Ec2InstanceMetadata but AWS_EC2_METADATA_DISABLED is true")
-			}
-			io := imds.Options{Endpoint: getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
-			if e.HTTPClient != nil {
-				io.HTTPClient = e.HTTPClient
-			}
-			client := imds.New(io)
-			return aws.NewCredentialsCache(ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client })), nil
-		case profiles.CredentialSourceECS:
-			url := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
-			if url == "" {
-				rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-				if rel == "" {
-					return nil, fmt.Errorf("credential_source = EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")
-				}
-				url = "http://169.254.170.2" + rel
-			}
-			if err := checkContainerURL(url); err != nil {
-				return nil, err
-			}
-			token := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
-			tokenFile := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-			p := endpointcreds.New(url, func(o *endpointcreds.Options) {
-				if e.HTTPClient != nil {
-					o.HTTPClient = e.HTTPClient
-				}
-				o.AuthorizationToken = token
-				if tokenFile != "" {
-					o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
-						b, err := os.ReadFile(tokenFile)
-						if err != nil {
-							return "", fmt.Errorf("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
-						}
-						return strings.TrimSpace(string(b)), nil
-					})
-				}
-			})
-			return aws.NewCredentialsCache(p), nil
-		}
-		return nil, fmt.Errorf("credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", src.Setting.Value)
+		return e.credentialSourceProvider(src.Setting.Value)
 	case profiles.SourceCredentialProcess:
 		cmd := val(profiles.KeyCredentialProcess)
 		if cmd == "" {
@@ -147,6 +94,72 @@ func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.Credenti
 		return nil, nil
 	}
 	return nil, fmt.Errorf("unknown credential source")
+}
+
+// credentialSourceProvider is the provider of credential_source =
+// Environment, Ec2InstanceMetadata or EcsContainer.
+func (e *Engine) credentialSourceProvider(value string) (aws.CredentialsProvider, error) {
+	getenv := e.getenv()
+	switch value {
+	case profiles.CredentialSourceEnvironment:
+		id := envKeyID(getenv)
+		secret := getenv("AWS_SECRET_ACCESS_KEY")
+		if secret == "" {
+			secret = getenv("AWS_SECRET_KEY")
+		}
+		if id == "" || secret == "" {
+			return nil, fmt.Errorf("credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
+		}
+		return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")), nil
+	case profiles.CredentialSourceEC2:
+		if strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+			return nil, fmt.Errorf("credential_source = Ec2InstanceMetadata but AWS_EC2_METADATA_DISABLED is true")
+		}
+		io := imds.Options{Endpoint: getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")}
+		if e.HTTPClient != nil {
+			io.HTTPClient = e.HTTPClient
+		}
+		client := imds.New(io)
+		return aws.NewCredentialsCache(ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = client })), nil
+	case profiles.CredentialSourceECS:
+		return e.containerProvider()
+	}
+	return nil, fmt.Errorf("credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", value)
+}
+
+// containerProvider is the ECS container credentials endpoint from the
+// environment, as the SDK reads it.
+func (e *Engine) containerProvider() (aws.CredentialsProvider, error) {
+	getenv := e.getenv()
+	url := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+	if url == "" {
+		rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+		if rel == "" {
+			return nil, fmt.Errorf("credential_source = EcsContainer but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")
+		}
+		url = "http://169.254.170.2" + rel
+	}
+	if err := checkContainerURL(url); err != nil {
+		return nil, err
+	}
+	token := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+	tokenFile := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+	p := endpointcreds.New(url, func(o *endpointcreds.Options) {
+		if e.HTTPClient != nil {
+			o.HTTPClient = e.HTTPClient
+		}
+		o.AuthorizationToken = token
+		if tokenFile != "" {
+			o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+				b, err := os.ReadFile(tokenFile)
+				if err != nil {
+					return "", fmt.Errorf("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
+				}
+				return strings.TrimSpace(string(b)), nil
+			})
+		}
+	})
+	return aws.NewCredentialsCache(p), nil
 }
 
 // ssoProvider reads the SSO settings (legacy sso_start_url in the profile,

@@ -76,8 +76,7 @@ func (d *doctor) profile(p *Profile, usedAsSource bool) {
 	if _, err := c.Resolve(p.Name); err != nil {
 		d.resolveError(p, err)
 	} else if p.IsRole() {
-		pl, err := c.Plan(p.Name, PlanOptions{})
-		if err == nil {
+		if pl, err := c.Plan(p.Name, PlanOptions{}); err == nil {
 			// Findings about other hops repeat word for word from their
 			// own plans (add drops them) unless this chain changes them,
 			// e.g. a hop capped only when reached through an MFA session.
@@ -88,7 +87,13 @@ func (d *doctor) profile(p *Profile, usedAsSource bool) {
 	}
 	d.values(p)
 	d.shadowed(p)
+	d.ignored(p, usedAsSource)
+}
 
+// ignored warns about settings the AWS CLI and switcher pass over: a
+// source's role_arn, what web_identity_token_file overrides, role settings
+// without a role, other credentials beside static keys.
+func (d *doctor) ignored(p *Profile, usedAsSource bool) {
 	role, isRole := p.Get(KeyRoleARN)
 	if isRole && usedAsSource && hasStaticKeys(p) {
 		d.warn(p, KeyRoleARN, role.Pos,
@@ -96,26 +101,29 @@ func (d *doctor) profile(p *Profile, usedAsSource bool) {
 			"split it into a keys profile and a role profile")
 	}
 	if wit, ok := p.Get(KeyWebIdentityTokenFile); ok && isRole {
-		for _, k := range []string{KeySourceProfile, KeyCredentialSource} {
-			if v, ok := p.Get(k); ok {
-				d.warn(p, k, v.Pos, fmt.Sprintf("%s is ignored: web_identity_token_file (%s) decides how this role is assumed", k, wit.Pos),
-					"remove "+k+" or web_identity_token_file")
-			}
-		}
+		d.warnEach(p, []string{KeySourceProfile, KeyCredentialSource}, func(k string) (string, string) {
+			return fmt.Sprintf("%s is ignored: web_identity_token_file (%s) decides how this role is assumed", k, wit.Pos), "remove " + k + " or web_identity_token_file"
+		})
 	}
 	if !isRole {
-		for _, k := range []string{KeySourceProfile, KeyCredentialSource, KeyExternalID, KeyRoleSessionName, KeyDurationSeconds} {
-			if v, ok := p.Get(k); ok {
-				d.warn(p, k, v.Pos, fmt.Sprintf("%s has no effect without role_arn", k), "add role_arn, or remove "+k)
-			}
-		}
+		d.warnEach(p, []string{KeySourceProfile, KeyCredentialSource, KeyExternalID, KeyRoleSessionName, KeyDurationSeconds}, func(k string) (string, string) {
+			return fmt.Sprintf("%s has no effect without role_arn", k), "add role_arn, or remove " + k
+		})
 	}
-	if hasStaticKeys(p) {
-		for _, k := range []string{KeyCredentialProcess, KeySSOSession, KeySSOStartURL} {
-			if v, ok := p.Get(k); ok && !isRole {
-				d.warn(p, k, v.Pos, fmt.Sprintf("%s is ignored: the profile also has static keys, which switcher uses first (the AWS CLI may pick differently)", k),
-					"keep one kind of credentials per profile")
-			}
+	if hasStaticKeys(p) && !isRole {
+		d.warnEach(p, []string{KeyCredentialProcess, KeySSOSession, KeySSOStartURL}, func(k string) (string, string) {
+			return fmt.Sprintf("%s is ignored: the profile also has static keys, which switcher uses first (the AWS CLI may pick differently)", k),
+				"keep one kind of credentials per profile"
+		})
+	}
+}
+
+// warnEach warns, with what says, about each of keys the profile sets.
+func (d *doctor) warnEach(p *Profile, keys []string, what func(key string) (msg, fix string)) {
+	for _, k := range keys {
+		if v, ok := p.Get(k); ok {
+			msg, fix := what(k)
+			d.warn(p, k, v.Pos, msg, fix)
 		}
 	}
 }

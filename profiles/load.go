@@ -157,41 +157,12 @@ func (c *Config) addScanned(st *fileState, e *scanSection) {
 	var p *Profile
 	again := false // a profile this file named before
 	if kind == sectionProfile {
-		p = c.byName[name]
-		again = p != nil && (st.isConfig && p.InConfig || !st.isConfig && p.InCredentials)
-		switch {
-		case again:
-			st.recall(name, p)
-		case st.isConfig && !plainHeader(e.header, name):
-			if st.odd == nil {
-				st.odd = make(map[string]string)
-			}
-			st.odd[name] = e.header
-		}
+		p, again = c.seenProfile(st, name, e.header)
 	}
 	if kind != sectionProfile || again {
-		if prev, dup := st.header[e.header]; dup {
-			c.note(SeverityError, "", "", pos,
-				fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, st.label, prev),
-				"merge the two sections into one")
-		} else {
-			st.header[e.header] = e.line
-		}
+		c.noteDuplicateHeader(st, e, pos)
 	}
-	for i := range e.keys {
-		if kv := &e.keys[i]; len(kv.lines) > 1 {
-			c.note(SeverityError, "", kv.name, kv.val.Pos,
-				fmt.Sprintf("%s is set %d times in [%s] (lines %s); the last one wins here, but the AWS CLI refuses to read the file", kv.name, len(kv.lines), e.header, joinInts(kv.lines)),
-				"keep one "+kv.name+" line")
-		}
-	}
-	if !st.isConfig {
-		if rest, ok := strings.CutPrefix(e.header, "profile "); ok {
-			c.note(SeverityWarning, e.header, "", pos,
-				fmt.Sprintf("in the credentials file a section is named after the profile itself: [%s] defines a profile named %q", e.header, e.header),
-				fmt.Sprintf("rename the section to [%s]", strings.TrimSpace(rest)))
-		}
-	}
+	c.noteScanned(st, e, pos)
 	switch kind {
 	case sectionProfile:
 		c.addProfile(st, p, again, name, e.header, pos, e.keys)
@@ -205,6 +176,55 @@ func (c *Config) addScanned(st *fileState, e *scanSection) {
 				fmt.Sprintf("the AWS CLI ignores [%s] in the config file: profiles there are written [profile NAME]", e.header),
 				fmt.Sprintf("rename the section to [profile %s] (or move it to the credentials file)", strings.TrimSpace(e.header)))
 		}
+	}
+}
+
+// seenProfile is the profile a section names, when it exists, and whether
+// this file named it before.
+func (c *Config) seenProfile(st *fileState, name, header string) (*Profile, bool) {
+	p := c.byName[name]
+	again := p != nil && (st.isConfig && p.InConfig || !st.isConfig && p.InCredentials)
+	switch {
+	case again:
+		st.recall(name, p)
+	case st.isConfig && !plainHeader(header, name):
+		if st.odd == nil {
+			st.odd = make(map[string]string)
+		}
+		st.odd[name] = header
+	}
+	return p, again
+}
+
+// noteDuplicateHeader notes a header the file has already used.
+func (c *Config) noteDuplicateHeader(st *fileState, e *scanSection, pos Pos) {
+	prev, dup := st.header[e.header]
+	if !dup {
+		st.header[e.header] = e.line
+		return
+	}
+	c.note(SeverityError, "", "", pos,
+		fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, st.label, prev),
+		"merge the two sections into one")
+}
+
+// noteScanned notes keys set twice, and a credentials-file section named
+// [profile NAME].
+func (c *Config) noteScanned(st *fileState, e *scanSection, pos Pos) {
+	for i := range e.keys {
+		if kv := &e.keys[i]; len(kv.lines) > 1 {
+			c.note(SeverityError, "", kv.name, kv.val.Pos,
+				fmt.Sprintf("%s is set %d times in [%s] (lines %s); the last one wins here, but the AWS CLI refuses to read the file", kv.name, len(kv.lines), e.header, joinInts(kv.lines)),
+				"keep one "+kv.name+" line")
+		}
+	}
+	if st.isConfig {
+		return
+	}
+	if rest, ok := strings.CutPrefix(e.header, "profile "); ok {
+		c.note(SeverityWarning, e.header, "", pos,
+			fmt.Sprintf("in the credentials file a section is named after the profile itself: [%s] defines a profile named %q", e.header, e.header),
+			fmt.Sprintf("rename the section to [%s]", strings.TrimSpace(rest)))
 	}
 }
 

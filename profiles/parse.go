@@ -89,15 +89,17 @@ func (s *scanner) bad(line int, format string, args ...any) error {
 	return &ParseError{Pos: Pos{File: s.path, Line: line}, Msg: fmt.Sprintf(format, args...)}
 }
 
+// lineState is what the scanner remembers from one line to the next.
+type lineState struct {
+	lastKey   int  // index into s.sec.keys; -1 for none or the preamble
+	lastEmpty bool // last key had an empty value: indented lines nest
+	autoIncr  int
+}
+
 func (s *scanner) run() error {
 	text := s.text
-	var (
-		lastKey   = -1 // index into s.sec.keys; -1 for none or the preamble
-		lastEmpty bool // last key had an empty value: indented lines nest
-		autoIncr  = 1
-		lineNo    int
-		off       int // start of the next line
-	)
+	st := lineState{lastKey: -1, autoIncr: 1}
+	lineNo, off := 0, 0 // off: start of the next line
 	for off < len(text) || lineNo == 0 {
 		lineNo++
 		start := off
@@ -106,62 +108,73 @@ func (s *scanner) run() error {
 		} else {
 			off = len(text)
 		}
-		raw := text[start:off]
-		if lastEmpty && len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
-			if s.inSec && lastKey >= 0 {
-				k := &s.sec.keys[lastKey]
-				if k.auto && s.autoErr == nil {
-					s.autoErr = s.bad(lineNo, "nested setting under an auto-numbered (-) key: %q", trimLine(raw))
-				}
-				k.raw = append(k.raw, rawLine{text: strings.TrimSpace(raw), line: lineNo})
-			}
-			continue
+		consumed, next, err := s.line(&st, text[start:off], lineNo, off)
+		if err != nil {
+			return err
 		}
-		line := trimLeftSpace(raw)
-		if line == "" {
-			continue
-		}
-		switch line[0] {
-		case '#', ';':
-			continue
-		case '[':
-			header, _, problem := SectionHeader(line)
-			if problem != "" {
-				return s.bad(lineNo, "%s", problem)
-			}
-			s.flush()
-			s.sec = scanSection{header: header, line: lineNo, keys: s.sec.keys[:0]}
-			s.inSec, s.mapped = true, false
-			lastKey, lastEmpty, autoIncr = -1, false, 1
-			continue
-		}
-		name, valOff, problem := keyName(line)
-		if problem != "" {
-			return s.bad(lineNo, "%s: %q", problem, trimLine(line))
-		}
-		auto := name == "-"
-		if auto {
-			name = "#" + strconv.Itoa(autoIncr)
-			autoIncr++
-		}
-		valStart := off - len(line) + valOff
-		value, empty, next, consumed, ok := readValue(text, valStart, off)
-		if !ok {
-			return s.bad(lineNo, "quoted value is never closed")
-		}
-		if s.inSec {
-			lastKey = s.add(name, value, lineNo, auto)
-		} else {
-			if s.preamble == 0 {
-				s.preamble = lineNo
-			}
-			lastKey = -1
-		}
-		lastEmpty = empty
 		lineNo += consumed
 		off = next
 	}
 	return nil
+}
+
+// line reads one line, raw, that ends at off (a quoted value may run on:
+// consumed more lines, up to next).
+func (s *scanner) line(st *lineState, raw string, lineNo, off int) (consumed, next int, err error) {
+	if st.lastEmpty && len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
+		s.nested(st, raw, lineNo)
+		return 0, off, nil
+	}
+	line := trimLeftSpace(raw)
+	if line == "" || line[0] == '#' || line[0] == ';' {
+		return 0, off, nil
+	}
+	if line[0] == '[' {
+		header, _, problem := SectionHeader(line)
+		if problem != "" {
+			return 0, off, s.bad(lineNo, "%s", problem)
+		}
+		s.flush()
+		s.sec = scanSection{header: header, line: lineNo, keys: s.sec.keys[:0]}
+		s.inSec, s.mapped = true, false
+		*st = lineState{lastKey: -1, autoIncr: 1}
+		return 0, off, nil
+	}
+	name, valOff, problem := keyName(line)
+	if problem != "" {
+		return 0, off, s.bad(lineNo, "%s: %q", problem, trimLine(line))
+	}
+	auto := name == "-"
+	if auto {
+		name = "#" + strconv.Itoa(st.autoIncr)
+		st.autoIncr++
+	}
+	valStart := off - len(line) + valOff
+	value, empty, next, consumed, ok := readValue(s.text, valStart, off)
+	if !ok {
+		return 0, off, s.bad(lineNo, "quoted value is never closed")
+	}
+	st.lastKey = -1
+	switch {
+	case s.inSec:
+		st.lastKey = s.add(name, value, lineNo, auto)
+	case s.preamble == 0:
+		s.preamble = lineNo
+	}
+	st.lastEmpty = empty
+	return consumed, next, nil
+}
+
+// nested keeps an indented line under the last key with an empty value.
+func (s *scanner) nested(st *lineState, raw string, lineNo int) {
+	if !s.inSec || st.lastKey < 0 {
+		return
+	}
+	k := &s.sec.keys[st.lastKey]
+	if k.auto && s.autoErr == nil {
+		s.autoErr = s.bad(lineNo, "nested setting under an auto-numbered (-) key: %q", trimLine(raw))
+	}
+	k.raw = append(k.raw, rawLine{text: strings.TrimSpace(raw), line: lineNo})
 }
 
 // add sets a key of the current section and returns its index.

@@ -26,109 +26,145 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 		return nil, err
 	}
 	pl := &Plan{Chain: ch}
-	src := ch.Source
-
-	requested := make([]int, len(ch.Hops))
-	reqPos := make([]Pos, len(ch.Hops))
+	requested, reqPos := requestedDurations(ch, opt)
 	hops := make([]hopMFA, len(ch.Hops))
-	for i, h := range ch.Hops {
-		requested[i], reqPos[i] = h.DurationSeconds, h.Duration.Pos
-	}
-	if n := len(ch.Hops); n > 0 && opt.DurationSeconds > 0 {
-		requested[n-1], reqPos[n-1] = opt.DurationSeconds, Pos{}
-	}
 	for i, h := range ch.Hops {
 		hops[i] = hopMFA{serial: h.MFASerial, seconds: requested[i]}
 	}
-	m := c.chooseMFA(src, hops)
+	m := c.chooseMFA(ch.Source, hops)
 	pl.MFA, pl.MFASerial = m.mode, m.serial
-
 	if pl.MFA == MFASession {
-		st := Step{Kind: StepGetSessionToken, Hop: -1, Profile: src.Profile,
-			SignedBy: sourceWords(src), MFASerial: pl.MFASerial.Value, GrantedSeconds: DefaultMFASessionDuration}
-		if v := ch.MFASessionDuration; v.Value != "" {
-			st.DurationPos = v.Pos
-			n, err := strconv.Atoi(v.Value)
-			switch {
-			case err != nil:
-				pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
-					fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
-					"write seconds, e.g. mfa_session_duration = 43200")
-			case ValidateMFASessionDuration(n) != nil:
-				pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
-					ValidateMFASessionDuration(n).Error(), "use 900 to 129600 seconds")
-			default:
-				st.RequestedSeconds, st.GrantedSeconds = n, n
-			}
-		}
-		pl.Steps = append(pl.Steps, st)
+		pl.Steps = append(pl.Steps, pl.mfaSessionStep())
 	}
-
-	for i, h := range ch.Hops {
-		st := Step{Kind: StepAssumeRole, Hop: i, Profile: h.Profile, RoleARN: h.RoleARN.Value,
+	for i := range ch.Hops {
+		st := Step{Kind: StepAssumeRole, Hop: i, Profile: ch.Hops[i].Profile, RoleARN: ch.Hops[i].RoleARN.Value,
 			RequestedSeconds: requested[i], DurationPos: reqPos[i]}
-		webIdentity := i == 0 && src.Kind == SourceWebIdentity
-		switch {
-		case webIdentity:
-			st.Kind = StepAssumeRoleWithWebIdentity
-			st.SignedBy = sourceWords(src)
-		case i == 0 && pl.MFA == MFASession:
-			st.SignedBy = fmt.Sprintf("MFA session of %s (GetSessionToken with the keys at %s)", src.Profile, src.Setting.Pos)
-			st.Chained = true
-		case i == 0:
-			st.SignedBy = sourceWords(src)
-			st.Chained = src.Temporary
-		default:
-			prev := ch.Hops[i-1]
-			st.SignedBy = fmt.Sprintf("role session of %s (hop %d, role_arn at %s)", prev.Profile, i, prev.RoleARN.Pos)
-			st.Chained = true
-		}
-
-		st.MFASerial = m.stepSerial(src, hops, i) // MFA on this call
-		if st.MFASerial != "" && pl.MFASerial.Value != "" && st.MFASerial != pl.MFASerial.Value {
-			pl.finding(SeverityWarning, h.Profile, KeyMFASerial, h.MFASerial.Pos,
-				fmt.Sprintf("mfa_serial %s differs from %s (%s), so this hop needs a second MFA code", h.MFASerial.Value, pl.MFASerial.Value, pl.MFASerial.Pos),
-				"use the same mfa_serial along the chain if one device can satisfy every role's trust policy")
-		}
-
-		// Durations.
-		want := st.RequestedSeconds
-		if want == 0 {
-			want = DefaultRoleDuration
-		}
-		st.GrantedSeconds = want
-		if st.RequestedSeconds != 0 {
-			if err := ValidateDuration(st.RequestedSeconds); err != nil {
-				pl.finding(SeverityError, h.Profile, KeyDurationSeconds, st.DurationPos, durationSource(st.DurationPos)+err.Error(),
-					"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
-			}
-		}
-		if st.Chained && want > ChainedMaxDuration {
-			st.GrantedSeconds, st.Capped = ChainedMaxDuration, true
-			pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
-				fmt.Sprintf("%s asks for %s but this AssumeRole is signed by %s, so AWS caps role chaining at 1h; switcher asks for 1h",
-					h.Profile, Seconds(want), st.SignedBy),
-				chainFix(pl, ch))
-		} else if !st.Chained && i == 0 && want > ChainedMaxDuration && (src.Kind == SourceCredentialProcess || src.Kind == SourceCredentialSource && src.Setting.Value == CredentialSourceEnvironment) {
-			what := "the environment holds"
-			if src.Kind == SourceCredentialProcess {
-				what = "credential_process returns"
-			}
-			pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
-				fmt.Sprintf("%s asks for %s; if %s temporary credentials, AWS caps the session at 1h", h.Profile, Seconds(want), what),
-				"keep duration_seconds at 3600 or less unless the source credentials are long-term keys")
-		}
+		pl.signHop(&st)
+		pl.hopMFA(&st, m, hops)
+		pl.hopDuration(&st)
 		pl.Steps = append(pl.Steps, st)
 	}
 	if m.ignored {
 		// Only a web identity hop names a serial: it cannot take a code.
-		pl.finding(SeverityWarning, src.Profile, KeyMFASerial, pl.MFASerial.Pos,
+		pl.finding(SeverityWarning, ch.Source.Profile, KeyMFASerial, pl.MFASerial.Pos,
 			"mfa_serial is ignored: AssumeRoleWithWebIdentity takes no MFA code", "remove mfa_serial from this profile")
 		pl.MFA, pl.MFASerial = MFANone, Value{}
 	}
 	pl.Findings = append(pl.Findings, hopFindings(ch.Hops)...)
 	c.sortFindings(pl.Findings)
 	return pl, nil
+}
+
+// requestedDurations is what each hop asks for (duration_seconds, or
+// --duration for the last) and where that was said.
+func requestedDurations(ch *Chain, opt PlanOptions) ([]int, []Pos) {
+	requested := make([]int, len(ch.Hops))
+	reqPos := make([]Pos, len(ch.Hops))
+	for i, h := range ch.Hops {
+		requested[i], reqPos[i] = h.DurationSeconds, h.Duration.Pos
+	}
+	if n := len(ch.Hops); n > 0 && opt.DurationSeconds > 0 {
+		requested[n-1], reqPos[n-1] = opt.DurationSeconds, Pos{}
+	}
+	return requested, reqPos
+}
+
+// mfaSessionStep is GetSessionToken with the code on the source's keys,
+// for mfa_session_duration (checked) or the default.
+func (pl *Plan) mfaSessionStep() Step {
+	src := pl.Chain.Source
+	st := Step{Kind: StepGetSessionToken, Hop: -1, Profile: src.Profile,
+		SignedBy: sourceWords(src), MFASerial: pl.MFASerial.Value, GrantedSeconds: DefaultMFASessionDuration}
+	v := pl.Chain.MFASessionDuration
+	if v.Value == "" {
+		return st
+	}
+	st.DurationPos = v.Pos
+	n, err := strconv.Atoi(v.Value)
+	switch {
+	case err != nil:
+		pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
+			fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
+			"write seconds, e.g. mfa_session_duration = 43200")
+	case ValidateMFASessionDuration(n) != nil:
+		pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
+			ValidateMFASessionDuration(n).Error(), "use 900 to 129600 seconds")
+	default:
+		st.RequestedSeconds, st.GrantedSeconds = n, n
+	}
+	return st
+}
+
+// signHop says which credentials sign the hop's call and whether they are
+// temporary (chained).
+func (pl *Plan) signHop(st *Step) {
+	ch, src, i := pl.Chain, pl.Chain.Source, st.Hop
+	switch {
+	case i == 0 && src.Kind == SourceWebIdentity:
+		st.Kind = StepAssumeRoleWithWebIdentity
+		st.SignedBy = sourceWords(src)
+	case i == 0 && pl.MFA == MFASession:
+		st.SignedBy = fmt.Sprintf("MFA session of %s (GetSessionToken with the keys at %s)", src.Profile, src.Setting.Pos)
+		st.Chained = true
+	case i == 0:
+		st.SignedBy = sourceWords(src)
+		st.Chained = src.Temporary
+	default:
+		prev := ch.Hops[i-1]
+		st.SignedBy = fmt.Sprintf("role session of %s (hop %d, role_arn at %s)", prev.Profile, i, prev.RoleARN.Pos)
+		st.Chained = true
+	}
+}
+
+// hopMFA sets the serial whose code the hop's call carries, and warns
+// when a hop needs a second code.
+func (pl *Plan) hopMFA(st *Step, m mfaChoice, hops []hopMFA) {
+	h := pl.Chain.Hops[st.Hop]
+	st.MFASerial = m.stepSerial(pl.Chain.Source, hops, st.Hop)
+	if st.MFASerial != "" && pl.MFASerial.Value != "" && st.MFASerial != pl.MFASerial.Value {
+		pl.finding(SeverityWarning, h.Profile, KeyMFASerial, h.MFASerial.Pos,
+			fmt.Sprintf("mfa_serial %s differs from %s (%s), so this hop needs a second MFA code", h.MFASerial.Value, pl.MFASerial.Value, pl.MFASerial.Pos),
+			"use the same mfa_serial along the chain if one device can satisfy every role's trust policy")
+	}
+}
+
+// hopDuration decides what the hop's call asks for and what STS grants:
+// checked against STS's range, and capped at 1 hour when chained.
+func (pl *Plan) hopDuration(st *Step) {
+	ch, src, h := pl.Chain, pl.Chain.Source, pl.Chain.Hops[st.Hop]
+	want := st.RequestedSeconds
+	if want == 0 {
+		want = DefaultRoleDuration
+	}
+	st.GrantedSeconds = want
+	if st.RequestedSeconds != 0 {
+		if err := ValidateDuration(st.RequestedSeconds); err != nil {
+			pl.finding(SeverityError, h.Profile, KeyDurationSeconds, st.DurationPos, durationSource(st.DurationPos)+err.Error(),
+				"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
+		}
+	}
+	switch {
+	case st.Chained && want > ChainedMaxDuration:
+		st.GrantedSeconds, st.Capped = ChainedMaxDuration, true
+		pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
+			fmt.Sprintf("%s asks for %s but this AssumeRole is signed by %s, so AWS caps role chaining at 1h; switcher asks for 1h",
+				h.Profile, Seconds(want), st.SignedBy),
+			chainFix(pl, ch))
+	case !st.Chained && st.Hop == 0 && want > ChainedMaxDuration && maybeTemporary(src):
+		what := "the environment holds"
+		if src.Kind == SourceCredentialProcess {
+			what = "credential_process returns"
+		}
+		pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
+			fmt.Sprintf("%s asks for %s; if %s temporary credentials, AWS caps the session at 1h", h.Profile, Seconds(want), what),
+			"keep duration_seconds at 3600 or less unless the source credentials are long-term keys")
+	}
+}
+
+// maybeTemporary: a source whose credentials may or may not be temporary,
+// which only the run can tell.
+func maybeTemporary(src Source) bool {
+	return src.Kind == SourceCredentialProcess || src.Kind == SourceCredentialSource && src.Setting.Value == CredentialSourceEnvironment
 }
 
 // mfaChoice is how a plan uses MFA.

@@ -51,80 +51,77 @@ func (c *Config) walk(ch *Chain, name string, roles []*Profile) ([]*Profile, err
 	}
 	ch.Target, ch.Names = name, make([]string, 0, 4)
 	start := len(roles) // roles[start:] is target first; reversed at the end
-	cur := p
-	for {
+	for cur := p; cur != nil; {
 		ch.Names = append(ch.Names, cur.Name)
-		asSource := len(ch.Names) > 1
-		if asSource && hasStaticKeys(cur) {
-			src, err := staticSource(cur)
-			if err != nil {
-				return nil, err
-			}
-			ch.Source = src
-			break
+		next, isRole, err := c.step(ch, cur, len(ch.Names) > 1)
+		if err != nil {
+			return nil, err
 		}
-		if !cur.IsRole() {
-			src, err := c.nonRoleSource(cur, asSource)
-			if err != nil {
-				return nil, err
-			}
-			ch.Source = src
-			break
-		}
-		roles = append(roles, cur)
-		if wit, ok := cur.Get(KeyWebIdentityTokenFile); ok {
-			ch.Source = Source{Kind: SourceWebIdentity, Profile: cur.Name, Setting: wit, Temporary: true}
-			break
-		}
-		sp, hasSP := cur.Get(KeySourceProfile)
-		cs, hasCS := cur.Get(KeyCredentialSource)
-		if hasSP && hasCS {
-			return nil, &ConfigError{Profile: cur.Name, Key: KeyCredentialSource, Pos: cs.Pos,
-				Msg: fmt.Sprintf("sets both source_profile (%s) and credential_source (%s); the AWS CLI refuses that", sp.Pos, cs.Pos),
-				Fix: "keep only one of the two"}
-		}
-		if hasCS {
-			src, err := credentialSource(cur, cs)
-			if err != nil {
-				return nil, err
-			}
-			ch.Source = src
-			break
-		}
-		if !hasSP {
-			rp, _ := cur.Get(KeyRoleARN)
-			return nil, &ConfigError{Profile: cur.Name, Key: KeyRoleARN, Pos: rp.Pos,
-				Msg: "role_arn is set but nothing says which credentials call AssumeRole",
-				Fix: "add source_profile = PROFILE (or credential_source = Environment|Ec2InstanceMetadata|EcsContainer)"}
-		}
-		if sp.Value == cur.Name {
-			if hasStaticKeys(cur) {
-				src, err := staticSource(cur)
-				if err != nil {
-					return nil, err
-				}
-				ch.Source = src
-				break
-			}
-			return nil, &CycleError{Names: append(slices.Clone(ch.Names), cur.Name), Pos: sp.Pos}
-		}
-		next, ok := c.byName[sp.Value]
-		if !ok {
-			ue := c.unknownProfile(sp.Value)
-			msg := fmt.Sprintf("source_profile %q names no profile in either file", sp.Value)
-			if len(ue.Suggestions) > 0 {
-				msg += fmt.Sprintf(" (did you mean %q?)", ue.Suggestions[0])
-			}
-			return nil, &ConfigError{Profile: cur.Name, Key: KeySourceProfile, Pos: sp.Pos, Msg: msg,
-				Fix: fmt.Sprintf("fix the name, or add a [profile %s] section with credentials", sp.Value), Err: ue}
-		}
-		if slices.Contains(ch.Names, next.Name) {
-			return nil, &CycleError{Names: append(slices.Clone(ch.Names), next.Name), Pos: sp.Pos}
+		if isRole {
+			roles = append(roles, cur)
 		}
 		cur = next
 	}
 	slices.Reverse(roles[start:])
 	return roles, nil
+}
+
+// step reads one profile of a chain: either it ends the chain (ch.Source
+// is set, next is nil) or it names the next profile; isRole says whether
+// it is a hop.
+func (c *Config) step(ch *Chain, cur *Profile, asSource bool) (next *Profile, isRole bool, err error) {
+	if asSource && hasStaticKeys(cur) {
+		ch.Source, err = staticSource(cur)
+		return nil, false, err
+	}
+	if !cur.IsRole() {
+		ch.Source, err = c.nonRoleSource(cur, asSource)
+		return nil, false, err
+	}
+	if wit, ok := cur.Get(KeyWebIdentityTokenFile); ok {
+		ch.Source = Source{Kind: SourceWebIdentity, Profile: cur.Name, Setting: wit, Temporary: true}
+		return nil, true, nil
+	}
+	sp, hasSP := cur.Get(KeySourceProfile)
+	cs, hasCS := cur.Get(KeyCredentialSource)
+	switch {
+	case hasSP && hasCS:
+		return nil, true, &ConfigError{Profile: cur.Name, Key: KeyCredentialSource, Pos: cs.Pos,
+			Msg: fmt.Sprintf("sets both source_profile (%s) and credential_source (%s); the AWS CLI refuses that", sp.Pos, cs.Pos),
+			Fix: "keep only one of the two"}
+	case hasCS:
+		ch.Source, err = credentialSource(cur, cs)
+		return nil, true, err
+	case !hasSP:
+		rp, _ := cur.Get(KeyRoleARN)
+		return nil, true, &ConfigError{Profile: cur.Name, Key: KeyRoleARN, Pos: rp.Pos,
+			Msg: "role_arn is set but nothing says which credentials call AssumeRole",
+			Fix: "add source_profile = PROFILE (or credential_source = Environment|Ec2InstanceMetadata|EcsContainer)"}
+	case sp.Value == cur.Name && hasStaticKeys(cur):
+		ch.Source, err = staticSource(cur)
+		return nil, true, err
+	case sp.Value == cur.Name:
+		return nil, true, &CycleError{Names: append(slices.Clone(ch.Names), cur.Name), Pos: sp.Pos}
+	}
+	next, ok := c.byName[sp.Value]
+	if !ok {
+		return nil, true, c.missingSource(cur, sp)
+	}
+	if slices.Contains(ch.Names, next.Name) {
+		return nil, true, &CycleError{Names: append(slices.Clone(ch.Names), next.Name), Pos: sp.Pos}
+	}
+	return next, true, nil
+}
+
+// missingSource is the error of a source_profile naming no profile.
+func (c *Config) missingSource(cur *Profile, sp Value) error {
+	ue := c.unknownProfile(sp.Value)
+	msg := fmt.Sprintf("source_profile %q names no profile in either file", sp.Value)
+	if len(ue.Suggestions) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", ue.Suggestions[0])
+	}
+	return &ConfigError{Profile: cur.Name, Key: KeySourceProfile, Pos: sp.Pos, Msg: msg,
+		Fix: fmt.Sprintf("fix the name, or add a [profile %s] section with credentials", sp.Value), Err: ue}
 }
 
 // chainRegion is the first region set along a chain, target first.

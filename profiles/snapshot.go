@@ -100,27 +100,30 @@ func (c *Config) addCredentialsFile(path string, data []byte) error {
 
 // holdsSecret reports whether any section of the config file sets a secret.
 func (c *Config) holdsSecret() bool {
-	secret := func(keys map[string]Value, sub map[string]map[string]Value) bool {
-		for _, k := range []string{KeySecretAccessKey, KeySessionToken} {
-			if keys[k].Value != "" {
-				return true
-			}
-			for _, m := range sub {
-				if m[k].Value != "" {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	for _, p := range c.profiles {
-		if secret(p.Keys, p.Sub) {
+		if setsSecret(p.Keys, p.Sub) {
 			return true
 		}
 	}
 	for _, list := range [][]*Section{c.ssoList, c.svcList} {
 		for _, s := range list {
-			if secret(s.Keys, s.Sub) {
+			if setsSecret(s.Keys, s.Sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// setsSecret reports whether a section's keys, nested ones included, set a
+// secret access key or a session token.
+func setsSecret(keys map[string]Value, sub map[string]map[string]Value) bool {
+	for _, k := range []string{KeySecretAccessKey, KeySessionToken} {
+		if keys[k].Value != "" {
+			return true
+		}
+		for _, m := range sub {
+			if m[k].Value != "" {
 				return true
 			}
 		}
@@ -386,6 +389,38 @@ func (r *snapReader) sections(m map[string]*Section) []*Section {
 // decodeSnapshot decodes a snapshot: every profile, or with want only
 // those it names.
 func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
+	r, err := newSnapReader(data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{
+		ConfigFile:      r.str(),
+		CredentialsFile: r.str(),
+		sso:             make(map[string]*Section),
+		services:        make(map[string]*Section),
+	}
+	if n := r.count(); n > 0 {
+		c.notes = make([]Finding, n)
+		for i := range c.notes {
+			c.notes[i] = Finding{Severity: Severity(r.int()), Profile: r.str(), Key: r.str(), Pos: r.pos(), Message: r.str(), Fix: r.str()}
+		}
+	}
+	if err := c.decodeProfiles(r, want); err != nil {
+		return nil, err
+	}
+	c.ssoList = c.sections(r, c.sso)
+	c.svcList = c.sections(r, c.services)
+	if r.err != nil {
+		return nil, r.err
+	}
+	if len(r.data) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes left over", ErrBadSnapshot, len(r.data))
+	}
+	return c, nil
+}
+
+// newSnapReader checks the magic and reads the string table.
+func newSnapReader(data []byte) (*snapReader, error) {
 	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != snapshotMagic {
 		return nil, fmt.Errorf("%w: not a snapshot of this version", ErrBadSnapshot)
 	}
@@ -412,19 +447,11 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	if body := r.count(); r.err == nil && body != len(r.data) {
 		return nil, fmt.Errorf("%w: body is %d bytes, header says %d", ErrBadSnapshot, len(r.data), body)
 	}
+	return r, nil
+}
 
-	c := &Config{
-		ConfigFile:      r.str(),
-		CredentialsFile: r.str(),
-		sso:             make(map[string]*Section),
-		services:        make(map[string]*Section),
-	}
-	if n := r.count(); n > 0 {
-		c.notes = make([]Finding, n)
-		for i := range c.notes {
-			c.notes[i] = Finding{Severity: Severity(r.int()), Profile: r.str(), Key: r.str(), Pos: r.pos(), Message: r.str(), Fix: r.str()}
-		}
-	}
+// decodeProfiles reads the profiles (only those in want, when set).
+func (c *Config) decodeProfiles(r *snapReader, want map[string]bool) error {
 	n := r.count()
 	keep := n
 	if want != nil {
@@ -438,19 +465,14 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	for range n {
 		name := r.raw()
 		if want != nil && !want[name] {
-			r.pos()
-			r.bool()
-			r.bool()
-			r.pos()
-			r.skipValues()
-			r.skipSub()
+			r.skipProfile()
 			if r.err != nil {
-				return nil, r.err
+				return r.err
 			}
 			continue
 		}
 		if len(c.profiles) == len(backing) {
-			return nil, fmt.Errorf("%w: more profiles than announced", ErrBadSnapshot)
+			return fmt.Errorf("%w: more profiles than announced", ErrBadSnapshot)
 		}
 		p := &backing[len(c.profiles)]
 		p.Name, p.Pos = name, r.pos()
@@ -459,10 +481,10 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 		p.Keys = r.values()
 		p.Sub = r.sub()
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
 		if _, dup := c.byName[p.Name]; dup {
-			return nil, fmt.Errorf("%w: profile %q twice", ErrBadSnapshot, p.Name)
+			return fmt.Errorf("%w: profile %q twice", ErrBadSnapshot, p.Name)
 		}
 		c.profiles = append(c.profiles, p)
 		c.byName[p.Name] = p
@@ -470,15 +492,17 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 	if len(c.profiles) == 0 {
 		c.profiles = nil
 	}
-	c.ssoList = c.sections(r, c.sso)
-	c.svcList = c.sections(r, c.services)
-	if r.err != nil {
-		return nil, r.err
-	}
-	if len(r.data) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes left over", ErrBadSnapshot, len(r.data))
-	}
-	return c, nil
+	return nil
+}
+
+// skipProfile passes over one profile's fields after its name.
+func (r *snapReader) skipProfile() {
+	r.pos()
+	r.bool()
+	r.bool()
+	r.pos()
+	r.skipValues()
+	r.skipSub()
 }
 
 func (c *Config) sections(r *snapReader, m map[string]*Section) []*Section {

@@ -64,6 +64,12 @@ func (d dashboard) add(e entry) dashboard {
 
 func (d dashboard) current() entry { return d.entries[d.selected] }
 
+// noted shows note on the note line (as an error when isErr).
+func (d dashboard) noted(note string, isErr bool) dashboard {
+	d.note, d.noteErr = note, isErr
+	return d
+}
+
 // Messages the dashboard's keys turn into; the root runs the I/O.
 type (
 	exportReqMsg struct{ session *creds.Session }
@@ -90,44 +96,59 @@ func (d dashboard) update(msg tea.Msg, k KeyMap) (dashboard, tea.Cmd) {
 		}
 		return d, nil
 	}
-	cur := d.current()
 	switch d.mode {
 	case dashWriteName:
-		switch {
-		case key.Matches(km, k.Back):
-			d.mode = dashNormal
-			return d, nil
-		case key.Matches(km, k.Submit):
-			name := strings.TrimSpace(d.name.Value())
-			if name == "" {
-				d.note, d.noteErr = "the section name is empty", true
-				return d, nil
-			}
-			d.mode = dashNormal
-			d.note, d.noteErr = "writing ["+name+"]…", false
-			return d, emit(writeReqMsg{session: cur.session, name: name})
-		}
-		var cmd tea.Cmd
-		d.name, cmd = d.name.Update(msg)
-		return d, cmd
+		return d.updateWriteName(km, msg, k)
 	case dashConsole:
-		switch {
-		case key.Matches(km, k.Back):
-			d.mode = dashNormal
-			return d, nil
-		case key.Matches(km, k.Copy):
-			d.note, d.noteErr = "console URL copied to the clipboard (if your terminal allows OSC 52)", false
-			d.mode = dashNormal
-			return d, tea.SetClipboard(d.url)
-		case key.Matches(km, k.Print):
-			return d, emit(printURLMsg{url: d.url})
-		case key.Matches(km, k.Export):
-			return d, emit(exportReqMsg{session: cur.session})
-		case key.Matches(km, k.Quit):
-			return d, emit(doneMsg{})
-		}
-		return d, nil
+		return d.updateConsole(km, k)
 	}
+	return d.updateNormal(km, k)
+}
+
+// updateWriteName is the section-name prompt of the write key.
+func (d dashboard) updateWriteName(km tea.KeyPressMsg, msg tea.Msg, k KeyMap) (dashboard, tea.Cmd) {
+	switch {
+	case key.Matches(km, k.Back):
+		d.mode = dashNormal
+		return d, nil
+	case key.Matches(km, k.Submit):
+		name := strings.TrimSpace(d.name.Value())
+		if name == "" {
+			d.note, d.noteErr = "the section name is empty", true
+			return d, nil
+		}
+		d.mode = dashNormal
+		d.note, d.noteErr = "writing ["+name+"]…", false
+		return d, emit(writeReqMsg{session: d.current().session, name: name})
+	}
+	var cmd tea.Cmd
+	d.name, cmd = d.name.Update(msg)
+	return d, cmd
+}
+
+// updateConsole is the console URL shown by the console key.
+func (d dashboard) updateConsole(km tea.KeyPressMsg, k KeyMap) (dashboard, tea.Cmd) {
+	switch {
+	case key.Matches(km, k.Back):
+		d.mode = dashNormal
+		return d, nil
+	case key.Matches(km, k.Copy):
+		d.note, d.noteErr = "console URL copied to the clipboard (if your terminal allows OSC 52)", false
+		d.mode = dashNormal
+		return d, tea.SetClipboard(d.url)
+	case key.Matches(km, k.Print):
+		return d, emit(printURLMsg{url: d.url})
+	case key.Matches(km, k.Export):
+		return d, emit(exportReqMsg{session: d.current().session})
+	case key.Matches(km, k.Quit):
+		return d, emit(doneMsg{})
+	}
+	return d, nil
+}
+
+// updateNormal is the dashboard's own keys.
+func (d dashboard) updateNormal(km tea.KeyPressMsg, k KeyMap) (dashboard, tea.Cmd) {
+	cur := d.current()
 	switch {
 	case key.Matches(km, k.Export):
 		return d, emit(exportReqMsg{session: cur.session})
@@ -160,11 +181,21 @@ func (d dashboard) update(msg tea.Msg, k KeyMap) (dashboard, tea.Cmd) {
 
 // view draws the selected session, its chain, the other sessions and the
 // note line. It returns the content and, in the name prompt, the cursor.
-func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *tea.Cursor) {
+func (d dashboard) view(width, _ int, now time.Time, st Styles) (string, *tea.Cursor) {
 	e := d.current()
-	s := e.session
 	var b strings.Builder
-	label := func(l string) string { return st.Label.Render(fmt.Sprintf("%-9s", l)) }
+	b.WriteString(identityView(e.session, now, st))
+	b.WriteString(chainView(e.plan, width, st))
+	b.WriteString(d.sessionsView(now, st))
+	cursor := d.footer(&b, width, st)
+	return b.String(), cursor
+}
+
+func dashLabel(st Styles, l string) string { return st.Label.Render(fmt.Sprintf("%-9s", l)) }
+
+// identityView is who the session is, where, and how long it lasts.
+func identityView(s *creds.Session, now time.Time, st Styles) string {
+	var b strings.Builder
 	ident := s.AssumedRoleARN
 	if ident == "" {
 		ident = s.RoleARN
@@ -172,78 +203,98 @@ func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *t
 	if ident == "" {
 		ident = "(no role: the source's own credentials)"
 	}
-	b.WriteString(label("Identity") + " " + ident + "\n")
+	b.WriteString(dashLabel(st, "Identity") + " " + ident + "\n")
 	region := s.Region
 	if region == "" {
 		region = "(not set)"
 	}
-	b.WriteString(label("Account") + " " + cell(s.AccountID, 14) + "  " + label("Region") + " " + region + "\n")
+	b.WriteString(dashLabel(st, "Account") + " " + cell(s.AccountID, 14) + "  " + dashLabel(st, "Region") + " " + region + "\n")
 	if s.Expires() {
 		left := s.Expiration.Sub(now)
 		when := s.Expiration.In(now.Location()).Format("15:04:05 MST")
-		b.WriteString(label("Expires") + " " + when + "  " + st.countdownStyle(left).Render(countdown(left)))
+		b.WriteString(dashLabel(st, "Expires") + " " + when + "  " + st.countdownStyle(left).Render(countdown(left)))
 		if s.FromCache {
 			b.WriteString(st.Dim.Render("  (from cache)"))
 		}
 		b.WriteString("\n")
 	} else {
-		b.WriteString(label("Expires") + " never (long-term keys)\n")
+		b.WriteString(dashLabel(st, "Expires") + " never (long-term keys)\n")
 	}
 	if !s.MFAExpiration.IsZero() {
 		left := s.MFAExpiration.Sub(now)
-		b.WriteString(label("MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) +
+		b.WriteString(dashLabel(st, "MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) +
 			st.Dim.Render("  refresh needs no new code until then") + "\n")
 	}
-	if e.plan != nil && len(e.plan.Steps) > 0 {
-		b.WriteString("\n" + st.Label.Render("Chain") + "\n")
-		var warnings []string
-		pw := profileWidth(e.plan.Steps)
-		for i, step := range e.plan.Steps {
-			dur := seconds(step.GrantedSeconds)
-			if step.Capped {
-				dur = fmt.Sprintf("asked %s → %s", seconds(step.RequestedSeconds), seconds(step.GrantedSeconds))
-			}
-			line := fmt.Sprintf("  %d %s  %s", i+1, stepLabel(step, pw), dur)
-			if step.Chained {
-				line += "  " + st.Warn.Render("chained")
-			}
-			b.WriteString(line + "\n")
-			if step.Capped {
-				w := fmt.Sprintf("%s asks %s, but AWS caps a role session signed by temporary credentials (role chaining) at 1h",
-					step.Profile, seconds(step.RequestedSeconds))
-				if p := step.DurationPos.String(); p != "" {
-					w += " (duration_seconds at " + p + ")"
-				}
-				warnings = append(warnings, w)
-			}
+	return b.String()
+}
+
+// chainView is the plan's steps, chained hops marked and capped durations
+// explained.
+func chainView(plan *profiles.Plan, width int, st Styles) string {
+	if plan == nil || len(plan.Steps) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + st.Label.Render("Chain") + "\n")
+	var warnings []string
+	pw := profileWidth(plan.Steps)
+	for i, step := range plan.Steps {
+		dur := seconds(step.GrantedSeconds)
+		if step.Capped {
+			dur = fmt.Sprintf("asked %s → %s", seconds(step.RequestedSeconds), seconds(step.GrantedSeconds))
 		}
-		for _, w := range warnings {
-			b.WriteString(st.Warn.Render(hang(w, width, "  ! ", "    ")) + "\n")
+		line := fmt.Sprintf("  %d %s  %s", i+1, stepLabel(step, pw), dur)
+		if step.Chained {
+			line += "  " + st.Warn.Render("chained")
+		}
+		b.WriteString(line + "\n")
+		if step.Capped {
+			w := fmt.Sprintf("%s asks %s, but AWS caps a role session signed by temporary credentials (role chaining) at 1h",
+				step.Profile, seconds(step.RequestedSeconds))
+			if p := step.DurationPos.String(); p != "" {
+				w += " (duration_seconds at " + p + ")"
+			}
+			warnings = append(warnings, w)
 		}
 	}
-	if len(d.entries) > 1 {
-		b.WriteString("\n" + st.Label.Render("Sessions") + "\n")
-		for i, o := range d.entries {
-			marker := "  "
-			if i == d.selected {
-				marker = st.Selected.Render("▸ ")
-			}
-			left := o.session.Expiration.Sub(now)
-			cd := "never"
-			if o.session.Expires() {
-				cd = st.countdownStyle(left).Render(countdown(left))
-			}
-			b.WriteString(marker + cell(o.session.Profile, 24) + "  " + cell(o.session.AccountID, 14) + "  " + cd + "\n")
-		}
+	for _, w := range warnings {
+		b.WriteString(st.Warn.Render(hang(w, width, "  ! ", "    ")) + "\n")
 	}
-	var cursor *tea.Cursor
+	return b.String()
+}
+
+// sessionsView lists every session of the run with its countdown.
+func (d dashboard) sessionsView(now time.Time, st Styles) string {
+	if len(d.entries) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + st.Label.Render("Sessions") + "\n")
+	for i, o := range d.entries {
+		marker := "  "
+		if i == d.selected {
+			marker = st.Selected.Render("▸ ")
+		}
+		left := o.session.Expiration.Sub(now)
+		cd := "never"
+		if o.session.Expires() {
+			cd = st.countdownStyle(left).Render(countdown(left))
+		}
+		b.WriteString(marker + cell(o.session.Profile, 24) + "  " + cell(o.session.AccountID, 14) + "  " + cd + "\n")
+	}
+	return b.String()
+}
+
+// footer adds the name prompt, the console URL or the note; it returns the
+// prompt's cursor.
+func (d dashboard) footer(b *strings.Builder, width int, st Styles) *tea.Cursor {
 	switch d.mode {
 	case dashWriteName:
 		b.WriteString("\n")
 		prompt := "write to the credentials file as: "
 		y := strings.Count(b.String(), "\n")
 		b.WriteString(st.Label.Render(prompt) + d.name.Value())
-		cursor = tea.NewCursor(len(prompt)+d.name.Position(), y)
+		return tea.NewCursor(len(prompt)+d.name.Position(), y)
 	case dashConsole:
 		b.WriteString("\n" + st.Label.Render("Console sign-in URL") + st.Dim.Render(fmt.Sprintf(" (%d characters, valid for 15 minutes)", len(d.url))) + "\n")
 		shown := ansi.Truncate(d.url, max(20, width-2), "…")
@@ -260,5 +311,5 @@ func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *t
 			b.WriteString("\n" + style.Render(wrap(d.note, width)))
 		}
 	}
-	return b.String(), cursor
+	return nil
 }

@@ -153,117 +153,46 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(loadCmd(m.opt.Backend, m.hist), m.tick())
 }
 
-// Update handles global messages, then delegates to the current screen.
+// Update handles the messages of the whole program, then those of the
+// assume flow and of the dashboard's requests, and hands the rest (keys,
+// mostly) to the current screen's sub-model.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	for _, handle := range []func(tea.Msg) (tea.Model, tea.Cmd, bool){m.updateGlobal, m.updateFlow, m.updateRequests} {
+		if next, cmd, ok := handle(msg); ok {
+			return next, cmd
+		}
+	}
+	return m.delegate(msg)
+}
+
+// updateGlobal: the window, the clock, quitting, the profiles loaded.
+func (m Model) updateGlobal(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		return m.layout(), nil
+		return m.layout(), nil, true
 	case tickMsg:
 		if msg.id != m.tickID {
-			return m, nil
+			return m, nil, true
 		}
 		m.now = msg.t
 		if m.opt.Banner != nil {
 			m.banner = m.opt.Banner(m.now)
 		}
-		return m, m.tick()
-	case tea.InterruptMsg:
-		return m.cancelAll()
+		return m, m.tick(), true
+	case tea.InterruptMsg, quitMsg:
+		next, cmd := m.cancelAll()
+		return next, cmd, true
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.Cancel) {
-			return m.cancelAll()
+			next, cmd := m.cancelAll()
+			return next, cmd, true
 		}
-	case quitMsg:
-		return m.cancelAll()
 	case doneMsg:
 		m.quitting = true
-		return m, tea.Quit
+		return m, tea.Quit, true
 	case rowsMsg:
-		if msg.err != nil {
-			m.loadErr = msg.err
-			m.screen = screenError
-			m.failure = failure{title: "cannot read the profiles", err: msg.err, back: screenError}
-			return m, nil
-		}
-		if msg.histErr != nil {
-			m.histNote = msg.histErr.Error()
-		}
-		sortRows(msg.rows, msg.hist, m.now)
-		cur, had := m.picker.current()
-		m.picker = m.picker.setRows(msg.rows)
-		if had {
-			m.picker = m.picker.moveTo(cur.Name)
-		}
-		m.picker.note = m.histNote
-		if m.screen == screenLoading {
-			m.screen = screenPicker
-		}
-		return m.layout(), nil
-	case pickedMsg:
-		m.pending = pending{profile: msg.profile}
-		return m, prepareCmd(m.opt.Backend, msg.profile, false)
-	case refreshReqMsg:
-		m.pending = pending{profile: msg.profile, refresh: true}
-		return m, prepareCmd(m.opt.Backend, msg.profile, true)
-	case preparedMsg:
-		return m.prepared(msg)
-	case mfaEnteredMsg:
-		return m.startAssume(msg.code)
-	case backMsg:
-		return m.back(), nil
-	case stepMsg:
-		if msg.run != m.run || m.screen != screenAssuming {
-			return m, nil
-		}
-		m.assuming = m.assuming.apply(msg.ev)
-		return m, listen(msg.next)
-	case assumedMsg:
-		return m.assumed(msg)
-	case spinner.TickMsg:
-		if m.screen != screenAssuming {
-			return m, nil
-		}
-		var cmd tea.Cmd
-		m.assuming.spin, cmd = m.assuming.spin.Update(msg)
-		return m, cmd
-	case historySavedMsg:
-		if msg.err != nil {
-			m.dash.note, m.dash.noteErr = msg.err.Error(), true
-		}
-		return m, nil
-	case exportReqMsg:
-		return m, exportsCmd(m.opt.Backend, msg.session)
-	case exportsMsg:
-		if msg.err != nil {
-			m.dash.note, m.dash.noteErr = msg.err.Error(), true
-			return m, nil
-		}
-		m.result.Stdout = msg.text
-		m.quitting = true
-		return m, tea.Quit
-	case writeReqMsg:
-		return m, writeCmd(m.opt.Backend, msg.session, msg.name)
-	case writtenMsg:
-		if msg.err != nil {
-			m.dash.note, m.dash.noteErr = msg.err.Error(), true
-		} else {
-			m.dash.note, m.dash.noteErr = fmt.Sprintf("wrote [%s] to %s", msg.name, msg.where), false
-		}
-		return m, nil
-	case consoleReqMsg:
-		return m, consoleCmd(m.opt.Context, m.opt.Backend, msg.session)
-	case consoleMsg:
-		if msg.err != nil {
-			m.dash.note, m.dash.noteErr = msg.err.Error(), true
-			return m, nil
-		}
-		m.dash.url, m.dash.mode, m.dash.note = msg.url, dashConsole, ""
-		return m, nil
-	case printURLMsg:
-		m.result.Stdout = msg.url + "\n"
-		m.quitting = true
-		return m, tea.Quit
+		return m.loaded(msg), nil, true
 	case toPickerMsg:
 		// Reload: the cached-time column and the order changed. The old
 		// filter is cleared so typing picks another profile afresh.
@@ -274,9 +203,117 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if ok {
 			m.picker = m.picker.moveTo(cur.Name)
 		}
-		return m, loadCmd(m.opt.Backend, m.hist)
+		return m, loadCmd(m.opt.Backend, m.hist), true
 	}
-	return m.delegate(msg)
+	return m, nil, false
+}
+
+// loaded installs the profiles (or the error reading them).
+func (m Model) loaded(msg rowsMsg) Model {
+	if msg.err != nil {
+		m.loadErr = msg.err
+		m.screen = screenError
+		m.failure = failure{title: "cannot read the profiles", err: msg.err, back: screenError}
+		return m
+	}
+	if msg.histErr != nil {
+		m.histNote = msg.histErr.Error()
+	}
+	sortRows(msg.rows, msg.hist, m.now)
+	cur, had := m.picker.current()
+	m.picker = m.picker.setRows(msg.rows)
+	if had {
+		m.picker = m.picker.moveTo(cur.Name)
+	}
+	m.picker.note = m.histNote
+	if m.screen == screenLoading {
+		m.screen = screenPicker
+	}
+	return m.layout()
+}
+
+// updateFlow: picking, the MFA prompt, assuming.
+func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case pickedMsg:
+		m.pending = pending{profile: msg.profile}
+		return m, prepareCmd(m.opt.Backend, msg.profile, false), true
+	case refreshReqMsg:
+		m.pending = pending{profile: msg.profile, refresh: true}
+		return m, prepareCmd(m.opt.Backend, msg.profile, true), true
+	case preparedMsg:
+		next, cmd := m.prepared(msg)
+		return next, cmd, true
+	case mfaEnteredMsg:
+		next, cmd := m.startAssume(msg.code)
+		return next, cmd, true
+	case backMsg:
+		return m.back(), nil, true
+	case stepMsg:
+		if msg.run != m.run || m.screen != screenAssuming {
+			return m, nil, true
+		}
+		m.assuming = m.assuming.apply(msg.ev)
+		return m, listen(msg.next), true
+	case assumedMsg:
+		next, cmd := m.assumed(msg)
+		return next, cmd, true
+	case spinner.TickMsg:
+		if m.screen != screenAssuming {
+			return m, nil, true
+		}
+		var cmd tea.Cmd
+		m.assuming.spin, cmd = m.assuming.spin.Update(msg)
+		return m, cmd, true
+	}
+	return m, nil, false
+}
+
+// updateRequests: what the dashboard's keys asked for, and the answers.
+func (m Model) updateRequests(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case historySavedMsg:
+		if msg.err != nil {
+			m.dash = m.dash.noted(msg.err.Error(), true)
+		}
+		return m, nil, true
+	case exportReqMsg:
+		return m, exportsCmd(m.opt.Backend, msg.session), true
+	case exportsMsg:
+		if msg.err != nil {
+			m.dash = m.dash.noted(msg.err.Error(), true)
+			return m, nil, true
+		}
+		return m.quitWith(msg.text), tea.Quit, true
+	case writeReqMsg:
+		return m, writeCmd(m.opt.Backend, msg.session, msg.name), true
+	case writtenMsg:
+		if msg.err != nil {
+			m.dash = m.dash.noted(msg.err.Error(), true)
+		} else {
+			m.dash = m.dash.noted(fmt.Sprintf("wrote [%s] to %s", msg.name, msg.where), false)
+		}
+		return m, nil, true
+	case consoleReqMsg:
+		return m, consoleCmd(m.opt.Context, m.opt.Backend, msg.session), true
+	case consoleMsg:
+		if msg.err != nil {
+			m.dash = m.dash.noted(msg.err.Error(), true)
+			return m, nil, true
+		}
+		m.dash.url, m.dash.mode, m.dash.note = msg.url, dashConsole, ""
+		return m, nil, true
+	case printURLMsg:
+		return m.quitWith(msg.url + "\n"), tea.Quit, true
+	}
+	return m, nil, false
+}
+
+// quitWith ends the run with stdout for the caller to print.
+func (m Model) quitWith(stdout string) Model {
+	m.result.Stdout = stdout
+	m.quitting = true
+	return m
 }
 
 // delegate hands msg to the current screen's sub-model.

@@ -67,7 +67,16 @@ func main() {
 	if len(b.argv) > 0 {
 		sides = append(sides, &b)
 	}
-	for i := 0; i < *warmup+*runs; i++ {
+	if err := alternate(sides, *warmup, *runs); err != nil {
+		fmt.Fprintf(os.Stderr, "harness: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println(tableRow(*goal, sides, *target, *rssTarget))
+}
+
+// alternate runs the sides in turn (A B, B A, ...), keeping the timed runs.
+func alternate(sides []*side, warmup, runs int) error {
+	for i := 0; i < warmup+runs; i++ {
 		order := sides
 		if i%2 == 1 {
 			order = []*side{sides[len(sides)-1], sides[0]}
@@ -75,19 +84,26 @@ func main() {
 		for _, s := range order {
 			d, rss, err := s.once()
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "harness: %s: %v\n", s.label, err)
-				os.Exit(1)
+				return fmt.Errorf("%s: %w", s.label, err)
 			}
-			if i >= *warmup {
+			if i >= warmup {
 				s.wall = append(s.wall, d)
 				s.rss = append(s.rss, rss)
 			}
 		}
 	}
-	row := []string{*goal, a.label, "-", ms(median(a.wall)), "-", "-", mib(median(a.rss))}
+	return nil
+}
+
+// tableRow is the result line: medians, the median paired ratio, A's peak
+// RSS, and whether the targets are met.
+func tableRow(goal string, sides []*side, target, rssTarget float64) string {
+	a := sides[0]
+	row := []string{goal, a.label, "-", ms(median(a.wall)), "-", "-", mib(median(a.rss))}
 	ok := true
 	ratio := 0.0
 	if len(sides) == 2 {
+		b := sides[1]
 		ratios := make([]float64, len(a.wall))
 		for i := range a.wall {
 			ratios[i] = float64(a.wall[i]) / float64(b.wall[i])
@@ -96,13 +112,13 @@ func main() {
 		row[2], row[4], row[5] = b.label, ms(median(b.wall)), fmt.Sprintf("%.2f×", ratio)
 	}
 	var targets []string
-	if *target > 0 {
-		targets = append(targets, fmt.Sprintf("≤ %.1f×", *target))
-		ok = ok && ratio <= *target
+	if target > 0 {
+		targets = append(targets, fmt.Sprintf("≤ %.1f×", target))
+		ok = ok && ratio <= target
 	}
-	if *rssTarget > 0 {
-		targets = append(targets, fmt.Sprintf("RSS < %.0f MiB", *rssTarget))
-		ok = ok && float64(median(a.rss))/1024 < *rssTarget
+	if rssTarget > 0 {
+		targets = append(targets, fmt.Sprintf("RSS < %.0f MiB", rssTarget))
+		ok = ok && float64(median(a.rss))/1024 < rssTarget
 	}
 	met := "yes"
 	switch {
@@ -112,7 +128,7 @@ func main() {
 		met = "**no**"
 	}
 	row = append(row, strings.Join(targets, ", "), met)
-	fmt.Println("| " + strings.Join(row, " | ") + " |")
+	return "| " + strings.Join(row, " | ") + " |"
 }
 
 // once runs the command once and returns its wall time and peak RSS.

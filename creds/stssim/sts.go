@@ -3,6 +3,7 @@ package stssim
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,67 +168,89 @@ func (r *roleRec) trusts(c *session) bool {
 	return false
 }
 
-func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
+// assumeRoleInput is an AssumeRole request that passed the syntax checks.
+type assumeRoleInput struct {
+	roleARN, name string
+	duration      int
+	minToken      int
+	tags          []Tag
+	transitive    []string
+}
+
+// readAssumeRole checks the parameters of AssumeRole as STS does, before
+// looking at the caller or the role.
+func readAssumeRole(p paramSet) (assumeRoleInput, *apiError) {
 	var v violations
 	required(&v, p, "roleArn", "RoleArn")
 	required(&v, p, "roleSessionName", "RoleSessionName")
 	checkString(&v, p, "roleArn", "RoleArn", 20, 2048, nil, "", false)
 	checkString(&v, p, "roleSessionName", "RoleSessionName", 2, 64, sessionNameRe(), patternName, false)
-	duration := checkDuration(&v, p, minDuration, maxRoleDuration, defaultRoleDuration)
+	in := assumeRoleInput{duration: checkDuration(&v, p, minDuration, maxRoleDuration, defaultRoleDuration)}
 	checkString(&v, p, "externalId", "ExternalId", 2, 1224, externalIDRe(), patternExternal, false)
 	checkString(&v, p, "serialNumber", "SerialNumber", 9, 256, serialRe(), patternSerial, false)
 	checkString(&v, p, "tokenCode", "TokenCode", 6, 6, digitsRe(), patternTokenCode, true)
 	checkString(&v, p, "sourceIdentity", "SourceIdentity", 2, 64, sessionNameRe(), patternName, false)
 	checkString(&v, p, "policy", "Policy", 1, 2048, nil, "", false)
-	minToken := checkMinTokenSize(&v, p)
-	tags := readTags(&v, p)
-	transitive := listMembers(p, "TransitiveTagKeys")
+	in.minToken = checkMinTokenSize(&v, p)
+	in.tags = readTags(&v, p)
+	in.transitive = listMembers(p, "TransitiveTagKeys")
 	if aerr := v.err(); aerr != nil {
-		return nil, aerr
+		return in, aerr
 	}
-	roleARN, name := p.Get("RoleArn"), p.Get("RoleSessionName")
+	in.roleARN, in.name = p.Get("RoleArn"), p.Get("RoleSessionName")
+	return in, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
+// admit checks that the caller may assume the role as asked: trust, MFA,
+// external id, the role's maximum and the chaining cap. s.mu is held.
+func (s *Sim) admit(caller *session, p paramSet, in assumeRoleInput) (*roleRec, bool, *apiError) {
 	mfa := caller.mfa
 	if p.Has("SerialNumber") || p.Has("TokenCode") {
 		if aerr := s.checkMFA(caller, p.Get("SerialNumber"), p.Get("TokenCode")); aerr != nil {
-			return nil, aerr
+			return nil, false, aerr
 		}
 		mfa = true
 	}
-	role, ok := s.roles[roleARN]
+	role, ok := s.roles[in.roleARN]
 	switch {
 	case !ok, caller.kind == KindFederatedUser, !role.trusts(caller):
-		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+		return nil, false, notAuthorized(caller.arn, "sts:AssumeRole", in.roleARN)
 	case role.RequireMFA && !mfa:
-		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+		return nil, false, notAuthorized(caller.arn, "sts:AssumeRole", in.roleARN)
 	case role.ExternalID != "" && p.Get("ExternalId") != role.ExternalID:
-		return nil, notAuthorized(caller.arn, "sts:AssumeRole", roleARN)
+		return nil, false, notAuthorized(caller.arn, "sts:AssumeRole", in.roleARN)
 	}
-	if time.Duration(duration)*time.Second > role.MaxSessionDuration {
-		return nil, validation(MsgMaxSession)
+	if time.Duration(in.duration)*time.Second > role.MaxSessionDuration {
+		return nil, false, validation(MsgMaxSession)
 	}
-	if caller.temporary && duration > chainedLimit {
-		return nil, validation(MsgChainingLimit)
+	if caller.temporary && in.duration > chainedLimit {
+		return nil, false, validation(MsgChainingLimit)
 	}
+	return role, mfa, nil
+}
 
-	sourceIdentity := caller.sourceIdentity
-	if p.Has("SourceIdentity") {
-		if sourceIdentity != "" && p.Get("SourceIdentity") != sourceIdentity {
-			return nil, accessDenied("Source identity cannot be changed once set: %s", sourceIdentity)
-		}
-		sourceIdentity = p.Get("SourceIdentity")
+// sourceIdentityFor is the new session's source identity: the caller's,
+// which cannot change once set.
+func sourceIdentityFor(caller *session, p paramSet) (string, *apiError) {
+	id := caller.sourceIdentity
+	if !p.Has("SourceIdentity") {
+		return id, nil
 	}
-	// Transitive tags of the caller carry over and cannot be overridden.
+	if id != "" && p.Get("SourceIdentity") != id {
+		return "", accessDenied("Source identity cannot be changed once set: %s", id)
+	}
+	return p.Get("SourceIdentity"), nil
+}
+
+// sessionTags are the new session's tags and transitive keys: the
+// request's, plus the caller's transitive ones, which carry over and
+// cannot be overridden.
+func sessionTags(caller *session, tags []Tag, transitive []string) ([]Tag, []string, *apiError) {
 	allTags := append([]Tag(nil), tags...)
 	allTransitive := append([]string(nil), transitive...)
 	for _, key := range caller.transitive {
-		for _, t := range tags {
-			if strings.EqualFold(t.Key, key) {
-				return nil, accessDenied("Cannot override transitive tag key %q set by the calling session", key)
-			}
+		if slices.ContainsFunc(tags, func(t Tag) bool { return strings.EqualFold(t.Key, key) }) {
+			return nil, nil, accessDenied("Cannot override transitive tag key %q set by the calling session", key)
 		}
 		for _, t := range caller.tags {
 			if t.Key == key {
@@ -237,26 +260,43 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 		allTransitive = append(allTransitive, key)
 	}
 	for _, key := range transitive {
-		found := false
-		for _, t := range tags {
-			found = found || t.Key == key
-		}
-		if !found {
-			return nil, validation("The specified transitive tag key must be included in the requested tags.")
+		if !slices.ContainsFunc(tags, func(t Tag) bool { return t.Key == key }) {
+			return nil, nil, validation("The specified transitive tag key must be included in the requested tags.")
 		}
 	}
+	return allTags, allTransitive, nil
+}
 
+func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
+	in, aerr := readAssumeRole(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	role, mfa, aerr := s.admit(caller, p, in)
+	if aerr != nil {
+		return nil, aerr
+	}
+	sourceIdentity, aerr := sourceIdentityFor(caller, p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	allTags, allTransitive, aerr := sessionTags(caller, in.tags, in.transitive)
+	if aerr != nil {
+		return nil, aerr
+	}
 	sess := &session{
 		keyID:          "ASIA" + randomID(16),
 		secret:         randomSecret(),
-		token:          randomToken(minToken),
+		token:          randomToken(in.minToken),
 		kind:           KindAssumedRole,
-		arn:            "arn:aws:sts::" + role.acct + ":assumed-role/" + role.name + "/" + name,
-		userID:         role.id + ":" + name,
+		arn:            "arn:aws:sts::" + role.acct + ":assumed-role/" + role.name + "/" + in.name,
+		userID:         role.id + ":" + in.name,
 		account:        role.acct,
 		role:           role,
 		temporary:      true,
-		expiration:     s.now().Add(time.Duration(duration) * time.Second).Truncate(time.Second),
+		expiration:     s.now().Add(time.Duration(in.duration) * time.Second).Truncate(time.Second),
 		mfa:            mfa,
 		sourceIdentity: sourceIdentity,
 		tags:           allTags,
@@ -268,8 +308,8 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 	out := &xmlAssumeRoleResponse{Xmlns: xmlns}
 	out.Result.Credentials = wireCredentials(sess)
 	out.Result.AssumedRoleUser = xmlAssumedRoleUser{AssumedRoleID: sess.userID, Arn: sess.arn}
-	if p.Has("Policy") || len(tags) > 0 {
-		n := packedSize(p.Get("Policy"), tags)
+	if p.Has("Policy") || len(in.tags) > 0 {
+		n := packedSize(p.Get("Policy"), in.tags)
 		out.Result.PackedPolicySize = &n
 	}
 	out.Result.xmlTokenSize = tokenSize(sess.token)
