@@ -124,3 +124,20 @@ func load10k(b *testing.B) *Config {
 	}
 	return c
 }
+
+// BenchmarkDecodeRows is the rows index of a warm `switcher list` at
+// 10,000 profiles.
+func BenchmarkDecodeRows(b *testing.B) {
+	config, creds := genFiles(10000)
+	cfg, err := Load("config", config, "credentials", creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := EncodeRows(cfg.Rows())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeRows(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

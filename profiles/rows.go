@@ -153,10 +153,18 @@ func EncodeRows(rows []Row) []byte {
 	var prev Row
 	for i := range rows {
 		r := &rows[i]
-		pf := prev.fields()
-		for j, f := range r.fields() {
-			str(*f, *pf[j])
-		}
+		str(r.Name, prev.Name)
+		str(r.RoleARN, prev.RoleARN)
+		str(r.Account, prev.Account)
+		str(r.Role, prev.Role)
+		str(r.SourceProfile, prev.SourceProfile)
+		str(r.Region, prev.Region)
+		str(r.MFASerial, prev.MFASerial)
+		str(r.MFA, prev.MFA)
+		str(r.Source, prev.Source)
+		str(r.Pos, prev.Pos)
+		str(r.Error, prev.Error)
+		str(r.Short, prev.Short)
 		if r.Chain == nil {
 			body = append(body, 0)
 		} else {
@@ -168,12 +176,6 @@ func EncodeRows(rows []Row) []byte {
 		prev = *r
 	}
 	return body
-}
-
-// fields are a row's strings in the index's order.
-func (r *Row) fields() [12]*string {
-	return [12]*string{&r.Name, &r.RoleARN, &r.Account, &r.Role, &r.SourceProfile, &r.Region,
-		&r.MFASerial, &r.MFA, &r.Source, &r.Pos, &r.Error, &r.Short}
 }
 
 // chainRef is what a chain's j-th name is encoded against.
@@ -190,7 +192,8 @@ func chainRef(r, prev *Row, j int) string {
 // ErrBadRows: the bytes are not rows EncodeRows wrote.
 var ErrBadRows = errors.New("list rows index is corrupt")
 
-// rowDecoder reads what EncodeRows wrote.
+// rowDecoder reads what EncodeRows wrote: decoding is most of a warm
+// `list`, so its steps are small enough for the compiler to inline.
 type rowDecoder struct {
 	data []byte
 	all  string // one copy of data: every string is a slice of it
@@ -198,7 +201,12 @@ type rowDecoder struct {
 	bad  bool
 }
 
+// next reads a uvarint; lengths under 128 take one byte.
 func (d *rowDecoder) next() uint64 {
+	if d.off < len(d.data) && d.data[d.off] < 0x80 {
+		d.off++
+		return uint64(d.data[d.off-1])
+	}
 	v, n := binary.Uvarint(d.data[d.off:])
 	if n <= 0 {
 		d.bad = true
@@ -208,12 +216,10 @@ func (d *rowDecoder) next() uint64 {
 	return v
 }
 
+// str reads a string: ref when it is the same, else its bytes.
 func (d *rowDecoder) str(ref string) string {
 	n := d.next()
-	switch {
-	case d.bad:
-		return ""
-	case n == 0:
+	if n == 0 || d.bad {
 		return ref
 	}
 	rest := d.data[d.off:]
@@ -221,10 +227,44 @@ func (d *rowDecoder) str(ref string) string {
 		d.bad = true
 		return ""
 	}
-	size := len(rest[:n-1]) // n-1 as an int
-	s := d.all[d.off : d.off+size]
-	d.off += size
+	end := d.off + len(rest[:n-1]) // n-1 as an int
+	s := d.all[d.off:end]
+	d.off = end
 	return s
+}
+
+// row reads one row, given the one before it; chains are sliced out of pool.
+func (d *rowDecoder) row(r, prev *Row, pool *[]string, perRow int) {
+	r.Name = d.str(prev.Name)
+	r.RoleARN = d.str(prev.RoleARN)
+	r.Account = d.str(prev.Account)
+	r.Role = d.str(prev.Role)
+	r.SourceProfile = d.str(prev.SourceProfile)
+	r.Region = d.str(prev.Region)
+	r.MFASerial = d.str(prev.MFASerial)
+	r.MFA = d.str(prev.MFA)
+	r.Source = d.str(prev.Source)
+	r.Pos = d.str(prev.Pos)
+	r.Error = d.str(prev.Error)
+	r.Short = d.str(prev.Short)
+	nc := d.next()
+	rest := d.data[d.off:]
+	if d.bad || nc > uint64(len(rest))+1 {
+		d.bad = true
+		return
+	}
+	if nc == 0 {
+		return
+	}
+	chain := len(rest[:nc-1]) // nc-1 as an int
+	if len(*pool)+chain > cap(*pool) {
+		*pool = make([]string, 0, max(perRow, chain))
+	}
+	start := len(*pool)
+	for j := range chain {
+		*pool = append(*pool, d.str(chainRef(r, prev, j)))
+	}
+	r.Chain = (*pool)[start:len(*pool):len(*pool)]
 }
 
 // DecodeRows reads rows EncodeRows wrote.
@@ -235,34 +275,15 @@ func DecodeRows(data []byte) ([]Row, error) {
 		return nil, ErrBadRows
 	}
 	rows := make([]Row, n)
-	const perRow = 4
-	pool := make([]string, 0, perRow*len(rows)) // the chains, sliced out of one array
+	perRow := 4 * len(rows)
+	pool := make([]string, 0, perRow) // the chains, sliced out of one array
 	var prev Row
 	for i := range rows {
-		r := &rows[i]
-		pf := prev.fields()
-		for j, f := range r.fields() {
-			*f = d.str(*pf[j])
-		}
-		nc := d.next()
-		if d.bad || nc > uint64(len(data[d.off:]))+1 {
-			return nil, ErrBadRows
-		}
-		if nc > 0 {
-			chain := len(data[d.off:][:nc-1]) // nc-1 as an int
-			if len(pool)+chain > cap(pool) {
-				pool = make([]string, 0, max(perRow*len(rows), chain))
-			}
-			start := len(pool)
-			for j := range chain {
-				pool = append(pool, d.str(chainRef(r, &prev, j)))
-			}
-			r.Chain = pool[start:len(pool):len(pool)]
-		}
+		d.row(&rows[i], &prev, &pool, perRow)
 		if d.bad {
 			return nil, ErrBadRows
 		}
-		prev = *r
+		prev = rows[i]
 	}
 	if d.off != len(data) {
 		return nil, ErrBadRows

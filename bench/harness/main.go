@@ -30,7 +30,8 @@ import (
 type side struct {
 	label string
 	argv  []string
-	clean string // glob removed before each run ("" none)
+	clean string   // glob removed before each run ("" none)
+	env   []string // extra environment of the command (K=V)
 	wall  []time.Duration
 	rss   []int64 // KiB
 }
@@ -51,6 +52,8 @@ func main() {
 	flag.StringVar(&b.label, "b", "B", "label of B")
 	flag.StringVar(&a.clean, "aclean", "", "files (glob) removed before each run of A: a cold run")
 	flag.StringVar(&b.clean, "bclean", "", "files (glob) removed before each run of B")
+	aenv := flag.String("aenv", "", "extra environment of A: K=V,K=V")
+	benv := flag.String("benv", "", "extra environment of B: K=V,K=V")
 	flag.Parse()
 	if *header {
 		fmt.Println("| goal | A | B | A median | B median | A/B paired median | A peak RSS | target | met |")
@@ -59,6 +62,12 @@ func main() {
 	}
 	a.argv = strings.Fields(*acmd)
 	b.argv = strings.Fields(*bcmd)
+	if *aenv != "" {
+		a.env = strings.Split(*aenv, ",")
+	}
+	if *benv != "" {
+		b.env = strings.Split(*benv, ",")
+	}
 	if len(a.argv) == 0 || *runs < 1 {
 		fmt.Fprintln(os.Stderr, "harness: -acmd and -runs >= 1 are required")
 		os.Exit(2)
@@ -148,6 +157,7 @@ func (s *side) once() (time.Duration, int64, error) {
 	defer null.Close()
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(context.Background(), s.argv[0], s.argv[1:]...)
+	cmd.Env = append(os.Environ(), s.env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
 	start := time.Now()
 	err = cmd.Run()
@@ -155,6 +165,7 @@ func (s *side) once() (time.Duration, int64, error) {
 	if err != nil {
 		// Run it again to show why, with stderr captured.
 		again := exec.CommandContext(context.Background(), s.argv[0], s.argv[1:]...)
+		again.Env = cmd.Env
 		again.Stdout, again.Stderr = null, &stderr
 		_ = again.Run()
 		return 0, 0, fmt.Errorf("%s: %w\n%s", strings.Join(s.argv, " "), err, stderr.String())
