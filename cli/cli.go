@@ -71,6 +71,7 @@ func Run(ctx context.Context, args []string, d Deps) int {
 	root.SetOut(f.IO.Out) // --help, --version and completion scripts are asked for; errors go to stderr
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
+	f.bg.Wait()
 	return report(f.IO.ErrOut, err)
 }
 

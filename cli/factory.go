@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/switcher-cli/switcher/creds"
@@ -37,12 +38,22 @@ type Factory struct {
 	Flags   GlobalFlags
 
 	store *creds.Store // the cache, once Store has made it
+	bg    sync.WaitGroup // index writes under way (Run waits for them)
+	errMu sync.Mutex     // debug lines come from background writes too
 }
+
+// background runs a write of derived data (an index) beside the command:
+// its fsync overlaps with the output instead of delaying it. Run waits for
+// it before the process exits.
+func (f *Factory) background(fn func()) { f.bg.Go(fn) }
 
 // Debugf prints a line for --debug. Callers pass no secrets.
 func (f *Factory) Debugf(format string, args ...any) {
 	if f.Flags.Debug {
-		fmt.Fprintf(f.IO.ErrOut, "debug: "+format+"\n", args...)
+		line := fmt.Sprintf("debug: "+format+"\n", args...)
+		f.errMu.Lock()
+		defer f.errMu.Unlock()
+		_, _ = io.WriteString(f.IO.ErrOut, line)
 	}
 }
 
@@ -279,9 +290,11 @@ func (f *Factory) LoadConfig() (*profiles.Config, error) {
 		return nil, err
 	}
 	if snap != nil {
-		if err := st.PutIndex(deps, snap); err != nil {
-			f.Debugf("config index not written: %v", err)
-		}
+		f.background(func() {
+			if err := st.PutIndex(deps, snap); err != nil {
+				f.Debugf("config index not written: %v", err)
+			}
+		})
 	}
 	return cfg, nil
 }

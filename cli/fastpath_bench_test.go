@@ -112,6 +112,7 @@ func BenchmarkLoadConfig(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				a.bg.Wait()
 				if len(cfg.Profiles()) != 10000 {
 					b.Fatalf("%d profiles", len(cfg.Profiles()))
 				}

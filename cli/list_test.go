@@ -152,6 +152,7 @@ func TestAddCachedLeftMatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			fac.bg.Wait()
 			want, got := cfg.Rows(), cfg.Rows()
 			cachedLeftOfEvery(t, fac, want, cfg)
 			fac.addCachedLeft(got, cfg)
@@ -262,6 +263,7 @@ func TestListRowsIndexed(t *testing.T) {
 			if _, err := a.listRows(); err != nil { // cold: writes the index
 				t.Fatal(err)
 			}
+			a.bg.Wait()
 			if tt.change != nil {
 				tt.change(t, f)
 			}
@@ -272,6 +274,7 @@ func TestListRowsIndexed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			b.bg.Wait()
 			if diff := cmp.Diff(plainListRows(t, b), got); diff != "" {
 				t.Errorf("rows (-without index +with):\n%s", diff)
 			}

@@ -40,9 +40,12 @@ func (f *Factory) listRows() ([]profiles.Row, error) {
 	}
 	rows := cfg.Rows()
 	if st != nil {
-		if err := st.PutIndex(deps, profiles.EncodeRows(rows)); err != nil {
-			f.Debugf("list: rows index not written: %v", err)
-		}
+		payload := profiles.EncodeRows(rows) // before addCachedLeft changes rows
+		f.background(func() {
+			if err := st.PutIndex(deps, payload); err != nil {
+				f.Debugf("list: rows index not written: %v", err)
+			}
+		})
 	}
 	f.addCachedLeft(rows, cfg)
 	return rows, nil
