@@ -37,7 +37,7 @@ type Factory struct {
 	GOOS    string
 	Flags   GlobalFlags
 
-	store *creds.Store // the cache, once Store has made it
+	store *creds.Store   // the cache, once Store has made it
 	bg    sync.WaitGroup // index writes under way (Run waits for them)
 	errMu sync.Mutex     // debug lines come from background writes too
 }
