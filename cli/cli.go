@@ -148,6 +148,7 @@ type GlobalFlags struct {
 	Region          string
 	EndpointURL     string
 	NoCache         bool
+	NoSession       bool
 }
 
 func (g *GlobalFlags) register(fs *pflag.FlagSet) {
@@ -159,6 +160,7 @@ func (g *GlobalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.Region, "region", "", "AWS region (default from the profile chain, $AWS_REGION, $AWS_DEFAULT_REGION)")
 	fs.StringVar(&g.EndpointURL, "endpoint-url", "", "STS endpoint (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL, the profile's endpoint_url)")
 	fs.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write cached sessions")
+	fs.BoolVar(&g.NoSession, "no-session", false, "hand out a profile's long-term keys as they are, not a GetSessionToken session of them")
 }
 
 // NewCmdRoot is `switcher`: the picker, with every command under it.
@@ -184,6 +186,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdDoctor(f, nil),
 		NewCmdDemo(f, nil),
 		NewCmdConsole(f, nil),
+		NewCmdKeys(f),
 	)
 	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root

@@ -69,7 +69,7 @@ func consoleRun(ctx context.Context, opts *ConsoleOptions) error {
 	if opts.Destination != "" {
 		dest = opts.Destination
 	}
-	u, err := creds.ConsoleURL(ctx, opts.Client, endpoint, s.Credentials, dest, "switcher")
+	u, err := creds.SessionConsoleURL(ctx, opts.Client, endpoint, s, dest, "switcher")
 	if err != nil {
 		return fmt.Errorf("console sign-in for %s: %w", opts.Profile, err)
 	}

@@ -37,9 +37,10 @@ type Factory struct {
 	GOOS    string
 	Flags   GlobalFlags
 
-	store *creds.Store   // the cache, once Store has made it
-	bg    sync.WaitGroup // index writes under way (Run waits for them)
-	errMu sync.Mutex     // debug lines come from background writes too
+	store *creds.Store               // the cache, once Store has made it
+	keys  map[string]creds.KeyRecord // the key index, once read
+	bg    sync.WaitGroup             // index writes under way (Run waits for them)
+	errMu sync.Mutex                 // debug lines come from background writes too
 }
 
 // background runs a write of derived data (an index) beside the command:
@@ -188,6 +189,137 @@ func userStateDir(goos string, getenv func(string) string) (string, error) {
 	return filepath.Join(h, ".local", "state"), nil
 }
 
+// userDataDir is $XDG_DATA_HOME or ~/.local/share (~/Library/Application
+// Support on macOS, %LocalAppData% on Windows), from the injected
+// environment: where the keys index and the file keyring live (not the
+// cache, which `clean --all` empties).
+func userDataDir(goos string, getenv func(string) string) (string, error) {
+	switch goos {
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("cannot find the data directory: %LocalAppData% is not set")
+	case "darwin", "ios":
+		h, err := homeFromEnv(goos, getenv)
+		if err != nil {
+			return "", errors.New("cannot find the data directory: $HOME is not set")
+		}
+		return filepath.Join(h, "Library", "Application Support"), nil
+	}
+	if d := getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return d, nil
+	}
+	h, err := homeFromEnv(goos, getenv)
+	if err != nil {
+		return "", errors.New("cannot find the data directory: neither $XDG_DATA_HOME nor $HOME is set")
+	}
+	return filepath.Join(h, ".local", "share"), nil
+}
+
+// DataDir is <user data dir>/switcher.
+func (f *Factory) DataDir() (string, error) {
+	base, err := userDataDir(f.GOOS, f.Getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "switcher"), nil
+}
+
+// KeyIndex is the record of which profiles have keys in a keyring.
+func (f *Factory) KeyIndex() (creds.KeyIndex, error) {
+	dir, err := f.DataDir()
+	if err != nil {
+		return creds.KeyIndex{}, err
+	}
+	return creds.KeyIndex{Path: filepath.Join(dir, "keys.json"), Now: f.Now}, nil
+}
+
+// keyRecords is the key index, read once.
+func (f *Factory) keyRecords() (map[string]creds.KeyRecord, error) {
+	if f.keys != nil {
+		return f.keys, nil
+	}
+	x, err := f.KeyIndex()
+	if err != nil {
+		return nil, err
+	}
+	recs, err := x.Load()
+	if err != nil {
+		return nil, err
+	}
+	f.keys = recs
+	return recs, nil
+}
+
+// KeyringOptions configure the keyring backends: the file keyring in the
+// data directory, its passphrase from SWITCHER_KEYRING_PASSPHRASE or the
+// terminal.
+func (f *Factory) KeyringOptions() (creds.KeyringOptions, error) {
+	dir, err := f.DataDir()
+	if err != nil {
+		return creds.KeyringOptions{}, err
+	}
+	return creds.KeyringOptions{
+		GOOS: f.GOOS, Getenv: f.Getenv, FileDir: filepath.Join(dir, "keyring"),
+		Passphrase: f.keyringPassphrase,
+	}, nil
+}
+
+// keyringPassphrase is SWITCHER_KEYRING_PASSPHRASE, else asked on the
+// terminal (twice for a new keyring).
+func (f *Factory) keyringPassphrase(ctx context.Context, confirm bool) (string, error) {
+	if p := f.Getenv("SWITCHER_KEYRING_PASSPHRASE"); p != "" {
+		return p, nil
+	}
+	tty := creds.TTYPrompter{}
+	p, err := tty.Line(ctx, "Passphrase of switcher's file keyring: ", false)
+	if err != nil {
+		return "", err
+	}
+	if confirm {
+		again, err := tty.Line(ctx, "The same passphrase again (a new keyring): ", false)
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", errors.New("the two passphrases differ")
+		}
+	}
+	return p, nil
+}
+
+// OpenKeyring opens a backend by name.
+func (f *Factory) OpenKeyring(backend string) (creds.Keyring, error) {
+	o, err := f.KeyringOptions()
+	if err != nil {
+		return nil, err
+	}
+	return creds.OpenKeyring(backend, o)
+}
+
+// applyKeyring tells cfg which profiles have keys in a keyring.
+func (f *Factory) applyKeyring(cfg *profiles.Config) error {
+	recs, err := f.keyRecords()
+	if err != nil {
+		return err
+	}
+	if len(recs) > 0 {
+		cfg.AddKeyring(creds.RecordBackends(recs))
+	}
+	return nil
+}
+
+// keyIndexPath is the key index's path, "" when there is none: part of
+// what list rows and credential-process answers depend on.
+func (f *Factory) keyIndexPath() string {
+	x, err := f.KeyIndex()
+	if err != nil {
+		return ""
+	}
+	return x.Path
+}
+
 // Store is the cache: every file switcher keeps under the cache directory.
 // It is made once; --no-cache does not change it (callers decide whether
 // to use it).
@@ -257,6 +389,18 @@ func (f *Factory) indexStore() *creds.Store {
 // its index in the cache while the file is unchanged. A missing file counts
 // as empty; an unreadable one is an error naming it.
 func (f *Factory) LoadConfig() (*profiles.Config, error) {
+	cfg, err := f.loadFiles()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.applyKeyring(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// loadFiles is LoadConfig without the keyring's profiles.
+func (f *Factory) loadFiles() (*profiles.Config, error) {
 	cfgPath, credPath, err := f.paths()
 	if err != nil {
 		return nil, err
@@ -350,7 +494,10 @@ func (f *Factory) loadConfigFor(names []string) (*profiles.Config, error) {
 	if errors.Is(err, profiles.ErrBadSnapshot) {
 		return f.LoadConfig()
 	}
-	return cfg, err
+	if err != nil {
+		return nil, err
+	}
+	return cfg, f.applyKeyring(cfg)
 }
 
 func (f *Factory) paths() (cfgPath, credPath string, err error) {
@@ -382,7 +529,12 @@ func (f *Factory) Engine(cfg *profiles.Config) (*creds.Engine, error) {
 
 // STSEngine is the engine without a cache (whoami needs no more).
 func (f *Factory) STSEngine(cfg *profiles.Config) *creds.Engine {
+	var keys creds.KeySource
+	if recs, err := f.keyRecords(); err == nil && len(recs) > 0 {
+		keys = &creds.Keys{Records: recs, Open: f.OpenKeyring}
+	}
 	return &creds.Engine{
+		Keys:        keys,
 		Config:      cfg,
 		Now:         f.Now,
 		Getenv:      f.Getenv,
@@ -398,7 +550,7 @@ func (f *Factory) STSEngine(cfg *profiles.Config) *creds.Engine {
 // hours, is a usage error. The MFA code is checked by the engine, before
 // any call.
 func (f *Factory) AssumeOptions() (creds.Options, error) {
-	opt := creds.Options{MFACode: f.Flags.MFACode}
+	opt := creds.Options{MFACode: f.Flags.MFACode, NoSession: f.Flags.NoSession}
 	if f.Flags.Duration != "" {
 		secs, err := profiles.ParseDuration(f.Flags.Duration)
 		if err != nil {
@@ -424,11 +576,27 @@ func (f *Factory) Assume(ctx context.Context, profile string, min time.Duration)
 
 // AssumeWith is Assume with a config already loaded.
 func (f *Factory) AssumeWith(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration) (*creds.Session, error) {
+	return f.assume(ctx, cfg, profile, min, false)
+}
+
+// assumeKeys is Assume that takes a profile's long-term keys as they are
+// (--no-session): what whoami asks GetCallerIdentity with, since it hands
+// nothing out.
+func (f *Factory) assumeKeys(ctx context.Context, profile string, min time.Duration) (*creds.Session, error) {
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return f.assume(ctx, cfg, profile, min, true)
+}
+
+func (f *Factory) assume(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration, noSession bool) (*creds.Session, error) {
 	opt, err := f.AssumeOptions()
 	if err != nil {
 		return nil, err
 	}
 	opt.MinRemaining = min
+	opt.NoSession = opt.NoSession || noSession
 	eng, err := f.Engine(cfg)
 	if err != nil {
 		return nil, err

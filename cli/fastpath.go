@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -37,7 +38,7 @@ func fastEnvNames() []string {
 		"AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 		"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
 		"AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_IAM",
 		"AWS_STS_REGIONAL_ENDPOINTS", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
@@ -57,6 +58,7 @@ func (f *Factory) fastParts(opts *CredentialProcessOptions) []string {
 		"profile=" + opts.Profile,
 		"flag-config=" + g.ConfigFile, "flag-credentials=" + g.CredentialsFile,
 		"flag-duration=" + g.Duration, "flag-region=" + g.Region, "flag-endpoint-url=" + g.EndpointURL,
+		"flag-no-session=" + strconv.FormatBool(g.NoSession),
 	}
 	for _, k := range fastEnvNames() {
 		parts = append(parts, "env:"+k+"="+f.Getenv(k))
@@ -74,7 +76,7 @@ func (f *Factory) fastDeps(opts *CredentialProcessOptions) (*creds.Store, creds.
 	if err != nil {
 		return nil, creds.Deps{}, err
 	}
-	d, err := st.Deps(creds.DepsCredentialProcess, f.fastParts(opts), cfgPath, credPath)
+	d, err := st.Deps(creds.DepsCredentialProcess, f.fastParts(opts), cfgPath, credPath, f.keyIndexPath())
 	return st, d, err
 }
 

@@ -21,7 +21,7 @@ func (f *Factory) listRows() ([]profiles.Row, error) {
 	st := f.indexStore()
 	var deps creds.Deps
 	if st != nil {
-		if deps, err = st.Deps(creds.DepsListRows, nil, cfgPath, credPath); err != nil {
+		if deps, err = st.Deps(creds.DepsListRows, nil, cfgPath, credPath, f.keyIndexPath()); err != nil {
 			st = nil
 		}
 	}

@@ -195,7 +195,7 @@ func (b *uiBackend) Rows() ([]ui.Row, error) {
 
 // Plan is the profile's plan with --duration applied.
 func (b *uiBackend) Plan(profile string) (*profiles.Plan, error) {
-	return b.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: b.opt.DurationSeconds})
+	return b.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: b.opt.DurationSeconds, NoSession: b.opt.NoSession})
 }
 
 // NeedsMFA asks the engine whether a code must be typed now.
@@ -243,5 +243,5 @@ func (b *uiBackend) Write(s *creds.Session, name string) (string, error) {
 // ConsoleURL signs s in to the console of its partition.
 func (b *uiBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string, error) {
 	endpoint, dest := b.federation(s.Region)
-	return creds.ConsoleURL(ctx, b.consoleHTTP, endpoint, s.Credentials, dest, "switcher")
+	return creds.SessionConsoleURL(ctx, b.consoleHTTP, endpoint, s, dest, "switcher")
 }

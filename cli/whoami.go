@@ -25,7 +25,7 @@ type WhoamiOptions struct {
 
 // NewCmdWhoami is `switcher whoami [PROFILE]`.
 func NewCmdWhoami(f *Factory, runF func(context.Context, *WhoamiOptions) error) *cobra.Command {
-	opts := &WhoamiOptions{IO: f.IO, Getenv: f.Getenv, Assume: f.Assume, STS: func() *creds.Engine { return f.STSEngine(nil) }}
+	opts := &WhoamiOptions{IO: f.IO, Getenv: f.Getenv, Assume: f.assumeKeys, STS: func() *creds.Engine { return f.STSEngine(nil) }}
 	cmd := &cobra.Command{
 		Use:   "whoami [PROFILE]",
 		Short: "Ask STS who the current credentials (or a profile's) belong to",

@@ -101,7 +101,9 @@ func (r *run) step(ctx context.Context, i int, st profiles.Step, sign signer, s 
 		if *cached {
 			r.e.debugf("step %d GetSessionToken: mfa session of %s, %s left", i+1, m.Profile, m.Credentials.TimeLeft(r.e.now()).Round(time.Second))
 		}
-		s.MFAExpiration = m.Credentials.Expiration
+		if st.MFASerial != "" {
+			s.MFAExpiration = m.Credentials.Expiration
+		}
 		return m.Credentials, *cached, nil
 	case profiles.StepAssumeRole:
 		by, err := sign(ctx)
@@ -224,8 +226,9 @@ func (a arnRecorder) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.Assu
 	return out, err
 }
 
-// mfaCall is GetSessionToken with an MFA code on the source's credentials:
-// a new MFA session, which the MFA-session cache wraps.
+// mfaCall is GetSessionToken on the source's long-term keys, with an MFA
+// code when the plan has one: a new (MFA) session, which the MFA-session
+// cache wraps.
 type mfaCall struct {
 	r    *run
 	i    int
@@ -239,15 +242,14 @@ func (m mfaCall) Retrieve(ctx context.Context) (*mfaSessionEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	code, err := r.mfaCode(ctx, st.MFASerial)
-	if err != nil {
-		return nil, err
-	}
 	secs, _ := r.stepDuration(st)
-	in := &sts.GetSessionTokenInput{
-		DurationSeconds: aws.Int32(seconds32(secs)),
-		SerialNumber:    aws.String(st.MFASerial),
-		TokenCode:       aws.String(code),
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(seconds32(secs))}
+	var code string
+	if st.MFASerial != "" { // else a session of the long-term keys, no code
+		if code, err = r.mfaCode(ctx, st.MFASerial); err != nil {
+			return nil, err
+		}
+		in.SerialNumber, in.TokenCode = aws.String(st.MFASerial), aws.String(code)
 	}
 	src := r.plan.Chain.Source.Profile
 	r.e.debugf("step %d GetSessionToken: profile %s, serial %s, signed by %s, duration asked %d, endpoint %s", m.i+1, src, st.MFASerial, st.SignedBy, secs, endpointDesc(r.res.Endpoint))

@@ -31,9 +31,19 @@ func ConsoleEndpoints(region string) (federation, console string) {
 	return DefaultFederationEndpoint, DefaultConsoleDestination
 }
 
-// ErrConsoleNeedsSession is returned for long-term keys: only temporary
-// credentials (a role session) can sign in to the console.
-var ErrConsoleNeedsSession = errors.New("console sign-in needs a role session; long-term keys cannot sign in (pick a role profile)")
+// ErrConsoleNeedsSession is returned for anything but a role session: long-
+// term keys cannot sign in to the console, and neither can the
+// GetSessionToken session switcher makes of them.
+var ErrConsoleNeedsSession = errors.New("console sign-in needs a role session; long-term keys cannot sign in, nor a GetSessionToken session of them (pick a role profile)")
+
+// SessionConsoleURL is ConsoleURL for a session, refusing one that is not
+// a role session before anything is sent.
+func SessionConsoleURL(ctx context.Context, client *http.Client, federationEndpoint string, s *Session, destination, issuer string) (string, error) {
+	if s.RoleARN == "" && s.AssumedRoleARN == "" {
+		return "", ErrConsoleNeedsSession
+	}
+	return ConsoleURL(ctx, client, federationEndpoint, s.Credentials, destination, issuer)
+}
 
 // ConsoleError is a refusal from the federation endpoint.
 type ConsoleError struct {

@@ -109,6 +109,70 @@ func (f CredentialsFile) RemoveSection(name string) error {
 	})
 }
 
+// RemoveKeys deletes the long-term keys (aws_access_key_id,
+// aws_secret_access_key and any aws_session_token) from every occurrence of
+// section name, keeping its other settings and comments; a section left with
+// no setting at all is removed with the blank lines after it. Every other
+// section is kept byte for byte. It returns ErrSectionNotFound, and writes
+// nothing, when there is no such section.
+func (f CredentialsFile) RemoveKeys(name string) error {
+	if err := ValidateSectionName(name); err != nil {
+		return fmt.Errorf("credentials file %s: %w", f.Path, err)
+	}
+	notFound := fmt.Errorf("credentials file %s: [%s]: %w", f.Path, name, ErrSectionNotFound)
+	return f.edit(func(lines []string, _ string) ([]string, error) {
+		spans := findSection(lines, name)
+		if len(spans) == 0 {
+			return nil, notFound
+		}
+		kept := make([]string, 0, len(lines))
+		for i, l := range lines {
+			if !(inSpans(spans, i) && isKeyLine(l)) {
+				kept = append(kept, l)
+			}
+		}
+		// A section left with no setting goes too.
+		var gone []span
+		for _, sp := range findSection(kept, name) {
+			if sp.end == sp.start+1 {
+				gone = append(gone, sp)
+			}
+		}
+		return removeSpans(kept, gone, 0), nil
+	})
+}
+
+// isKeyLine reports whether line sets a credential (what RemoveKeys drops).
+func isKeyLine(line string) bool {
+	if k, _ := classify(line); k != lineKey {
+		return false
+	}
+	switch keyOf(line) {
+	case "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", ExpirationKey:
+		return true
+	}
+	return false
+}
+
+// inSpans reports whether line i is inside one of spans (after its header).
+func inSpans(spans []span, i int) bool {
+	for _, sp := range spans {
+		if i > sp.start && i < sp.end {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOf is the lower-cased key name of a setting line.
+func keyOf(line string) string {
+	k, _, ok := strings.Cut(line, "=")
+	if !ok {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(k))
+}
+
 // edit runs the locked read-modify-write of the file (or its symlink
 // target). change gets the file's lines, each with its own line ending,
 // and the line ending to use for new lines.

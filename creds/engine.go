@@ -37,7 +37,10 @@ type Engine struct {
 	Prompt      Prompter
 	EndpointURL string // --endpoint-url
 	Region      string // --region
-	Debugf      func(format string, args ...any)
+	// Keys gives the long-term keys of profiles whose keys are in the
+	// keyring; read only when a source is needed. nil: no keyring.
+	Keys   KeySource
+	Debugf func(format string, args ...any)
 
 	// NewClient builds the STS client of one step; nil: NewSTSClient. A seam
 	// for fakes; the simulator is reached through EndpointURL instead.
@@ -57,7 +60,10 @@ type Options struct {
 	DurationSeconds int           // --duration: the final hop's duration
 	MinRemaining    time.Duration // reuse a cached session only with more left (at least SafetyWindow)
 	ForceRefresh    bool          // skip the role-session cache (a live MFA session is still reused)
-	OnStep          func(StepEvent)
+	// NoSession hands out a profile's long-term keys as they are
+	// (--no-session) instead of a GetSessionToken session of them.
+	NoSession bool
+	OnStep    func(StepEvent)
 }
 
 // StepEvent reports progress on one planned step.
@@ -140,7 +146,7 @@ func (e *Engine) Assume(ctx context.Context, profile string, opt Options) (*Sess
 // plan uses MFA and no cached role session or MFA session covers it.
 // opt.MFACode set means no prompt is needed. No STS call is made.
 func (e *Engine) NeedsMFACode(profile string, opt Options) (serial string, need bool, err error) {
-	r, err := e.newRun(profile, Options{DurationSeconds: opt.DurationSeconds, MinRemaining: opt.MinRemaining, ForceRefresh: opt.ForceRefresh})
+	r, err := e.newRun(profile, Options{DurationSeconds: opt.DurationSeconds, MinRemaining: opt.MinRemaining, ForceRefresh: opt.ForceRefresh, NoSession: opt.NoSession})
 	if err != nil {
 		return "", false, err
 	}

@@ -732,7 +732,8 @@ func TestAssumeWithoutRole(t *testing.T) {
 		ops     []string
 		key     string
 	}{
-		{"static keys are the session", "nomfa", Options{}, nil, "AKIAFAKENOMFA0005678"},
+		{"static keys give a session, not themselves", "nomfa", Options{}, []string{"GetSessionToken"}, "ASIAFAKEGET01"},
+		{"static keys as they are with --no-session", "nomfa", Options{NoSession: true}, nil, "AKIAFAKENOMFA0005678"},
 		{"static keys with mfa_serial: an mfa session", "dev", Options{MFACode: "525252"}, []string{"GetSessionToken"}, "ASIAFAKEGET01"},
 	}
 	for _, tt := range tests {

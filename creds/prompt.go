@@ -163,16 +163,33 @@ func (p TTYPrompter) open() (in, out *os.File, name string, closeAll func(), err
 // No terminal (no controlling tty, e.g. under cron or CI) returns an error
 // wrapping ErrNoMFAPrompt.
 func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (string, error) {
+	code, err := p.Line(ctx, fmt.Sprintf("MFA code for %s (%s): ", profile, serial), false)
+	switch {
+	case errors.Is(err, ErrNoTerminal):
+		return "", fmt.Errorf("%w: %w", ErrNoMFAPrompt, err)
+	case err != nil && ctx.Err() == nil:
+		return "", fmt.Errorf("profile %s: reading the mfa code: %w", profile, err)
+	}
+	return code, err
+}
+
+// ErrNoTerminal: there is no terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal to ask on")
+
+// Line writes prompt on the terminal and reads one line from it, trimmed;
+// with echo false (a secret) the input is not shown. No terminal returns an
+// error wrapping ErrNoTerminal; ctx ending stops the wait.
+func (p TTYPrompter) Line(ctx context.Context, prompt string, echo bool) (string, error) {
 	in, out, path, closeAll, err := p.open()
 	if err != nil {
-		return "", fmt.Errorf("%w: cannot open %s: %w", ErrNoMFAPrompt, path, err)
+		return "", fmt.Errorf("%w: cannot open %s: %w", ErrNoTerminal, path, err)
 	}
 	defer closeAll()
-	if _, err := fmt.Fprintf(out, "MFA code for %s (%s): ", profile, serial); err != nil {
-		return "", fmt.Errorf("%w: cannot write to %s: %w", ErrNoMFAPrompt, path, err)
+	if _, err := io.WriteString(out, prompt); err != nil {
+		return "", fmt.Errorf("%w: cannot write to %s: %w", ErrNoTerminal, path, err)
 	}
 	type result struct {
-		code string
+		line string
 		err  error
 	}
 	done := make(chan result, 1)
@@ -185,7 +202,7 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 	go func() {
 		var line string
 		var err error
-		if isTerm {
+		if isTerm && !echo {
 			var b []byte
 			b, err = term.ReadPassword(fd)
 			line = string(b)
@@ -201,9 +218,9 @@ func (p TTYPrompter) MFACode(ctx context.Context, profile, serial string) (strin
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return "", fmt.Errorf("profile %s: reading the mfa code from %s: %w", profile, path, r.err)
+			return "", fmt.Errorf("reading from %s: %w", path, r.err)
 		}
-		return r.code, nil
+		return r.line, nil
 	case <-ctx.Done():
 		if state != nil {
 			_ = term.Restore(fd, state) // echo back on

@@ -66,7 +66,7 @@ func (e *Engine) plan(profile string, opt Options) (*profiles.Plan, error) {
 	if e.Config == nil {
 		return nil, noConfig(profile)
 	}
-	plan, err := e.Config.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds})
+	plan, err := e.Config.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds, NoSession: opt.NoSession})
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,10 @@ func (e *Engine) sourceKeyID(src profiles.Source) string {
 		if src.Setting.Value == profiles.CredentialSourceEnvironment {
 			return envKeyID(e.getenv())
 		}
+	case profiles.SourceKeyring:
+		if e.Keys != nil {
+			return e.Keys.Version(src.Profile) // no keyring read
+		}
 	}
 	return ""
 }
@@ -92,6 +96,8 @@ func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.Credential
 		return e.ssoProvider(prof)
 	case profiles.SourceWebIdentity:
 		return nil, nil
+	case profiles.SourceKeyring:
+		return e.keyringProvider(src.Profile)
 	}
 	return nil, fmt.Errorf("unknown credential source")
 }

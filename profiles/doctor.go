@@ -57,6 +57,9 @@ func (d *doctor) fail(p *Profile, key string, pos Pos, msg, fix string) {
 // credentials; profiles holding only region/output are fine on their own
 // (the credentials come from the environment or another tool).
 func (p *Profile) HasCredentialSettings() bool {
+	if p.Keyring != "" {
+		return true
+	}
 	for _, k := range []string{KeyRoleARN, KeySourceProfile, KeyCredentialSource, KeyAccessKeyID, KeySecretAccessKey,
 		KeySessionToken, KeyCredentialProcess, KeyWebIdentityTokenFile, KeySSOSession, KeySSOStartURL} {
 		if _, ok := p.Get(k); ok {
@@ -95,10 +98,15 @@ func (d *doctor) profile(p *Profile, usedAsSource bool) {
 // without a role, other credentials beside static keys.
 func (d *doctor) ignored(p *Profile, usedAsSource bool) {
 	role, isRole := p.Get(KeyRoleARN)
-	if isRole && usedAsSource && hasStaticKeys(p) {
+	if isRole && usedAsSource && hasLongTermKeys(p) {
 		d.warn(p, KeyRoleARN, role.Pos,
-			fmt.Sprintf("%s is used as a source_profile and has static keys: as a source its keys are used and its role_arn is ignored (as the AWS CLI does)", p.Name),
+			fmt.Sprintf("%s is used as a source_profile and has keys of its own: as a source its keys are used and its role_arn is ignored (as the AWS CLI does)", p.Name),
 			"split it into a keys profile and a role profile")
+	}
+	if id, ok := p.Get(KeyAccessKeyID); ok && p.Keyring != "" {
+		d.warn(p, KeyAccessKeyID, id.Pos,
+			fmt.Sprintf("%s has keys in the keyring (%s) and in %s: switcher uses the keyring's, while the AWS CLI and SDKs use the file's", p.Name, p.Keyring, id.Pos),
+			fmt.Sprintf("if the file's keys are the current ones, `switcher keys import %s` moves them into the keyring; else delete aws_access_key_id and aws_secret_access_key from [%s]", p.Name, p.Name))
 	}
 	if wit, ok := p.Get(KeyWebIdentityTokenFile); ok && isRole {
 		d.warnEach(p, []string{KeySourceProfile, KeyCredentialSource}, func(k string) (string, string) {

@@ -121,12 +121,12 @@ func TestDoctorRules(t *testing.T) {
 			name:   "source with role and keys",
 			config: "[profile k]\nrole_arn = arn:aws:iam::123456789012:role/k\nsource_profile = k\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = k\n",
 			creds:  "[k]\naws_access_key_id = AKIAFAKE\naws_secret_access_key = x\n",
-			want:   []string{"config:2 warning role_arn: k is used as a source_profile and has static keys: as a source its keys are used and its role_arn is ignored (as the AWS CLI does)"},
+			want:   []string{"config:2 warning role_arn: k is used as a source_profile and has keys of its own: as a source its keys are used and its role_arn is ignored (as the AWS CLI does)"},
 		},
 		{
 			name:   "source without credentials",
 			config: "[profile k]\nregion = us-east-1\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = k\n[profile lonely]\nregion = us-east-1\n",
-			want:   []string{"config:1 error : is used as a source_profile but has no credentials: no role_arn, static keys, credential_process or sso settings"},
+			want:   []string{"config:1 error : is used as a source_profile but has no credentials: no role_arn, static keys, keys in the keyring, credential_process or sso settings"},
 		},
 		{
 			name:   "missing services section, bad mfa_session_duration",

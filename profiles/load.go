@@ -3,6 +3,7 @@ package profiles
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,6 +54,27 @@ func countHeaders(data []byte) int {
 		return 0
 	}
 	return bytes.Count(data, []byte("\n[")) + 1
+}
+
+// AddKeyring marks the profiles whose long-term keys `switcher keys` put in
+// a keyring (profile name → backend). Their keys come from there, before
+// any static keys in the files; a name that neither file defines becomes a
+// profile of its own (after the others, in name order).
+func (c *Config) AddKeyring(backends map[string]string) {
+	names := make([]string, 0, len(backends))
+	for n := range backends {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		p, ok := c.byName[n]
+		if !ok {
+			p = &Profile{Name: n, Keys: map[string]Value{}}
+			c.byName[n] = p
+			c.profiles = append(c.profiles, p)
+		}
+		p.Keyring = backends[n]
+	}
 }
 
 // Profiles returns every profile: config-file order, then profiles found only

@@ -33,7 +33,14 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 	}
 	m := c.chooseMFA(ch.Source, hops)
 	pl.MFA, pl.MFASerial = m.mode, m.serial
-	if pl.MFA == MFASession {
+	switch {
+	case len(ch.Hops) == 0 && opt.NoSession:
+		// --no-session: the long-term keys as they are, no code asked.
+		pl.MFA, pl.MFASerial = MFANone, Value{}
+	case pl.MFA == MFASession:
+		pl.Steps = append(pl.Steps, pl.mfaSessionStep())
+	case len(ch.Hops) == 0 && ch.Source.LongTerm():
+		// Long-term keys are never handed out: a session of them is.
 		pl.Steps = append(pl.Steps, pl.mfaSessionStep())
 	}
 	for i := range ch.Hops {
@@ -206,7 +213,7 @@ func (c *Config) chooseMFA(src Source, hops []hopMFA) mfaChoice {
 			hopSerial = true
 		}
 	}
-	longTerm := src.Kind == SourceStatic && !src.Temporary
+	longTerm := src.LongTerm()
 	switch {
 	case m.serial.Value == "":
 		m.mode = MFANone
@@ -310,6 +317,8 @@ func sourceWords(src Source) string {
 		return fmt.Sprintf("SSO role credentials of %s (%s)", src.Profile, pos)
 	case SourceWebIdentity:
 		return fmt.Sprintf("web identity token of %s (%s)", src.Profile, pos)
+	case SourceKeyring:
+		return fmt.Sprintf("long-term keys of %s in the keyring (%s)", src.Profile, src.Setting.Value)
 	}
 	return "unknown credentials"
 }

@@ -70,9 +70,11 @@ func (c *Config) walk(ch *Chain, name string, roles []*Profile) ([]*Profile, err
 // is set, next is nil) or it names the next profile; isRole says whether
 // it is a hop.
 func (c *Config) step(ch *Chain, cur *Profile, asSource bool) (next *Profile, isRole bool, err error) {
-	if asSource && hasStaticKeys(cur) {
-		ch.Source, err = staticSource(cur)
-		return nil, false, err
+	if asSource {
+		if src, ok, err := keysSource(cur); ok || err != nil {
+			ch.Source = src
+			return nil, false, err
+		}
 	}
 	if !cur.IsRole() {
 		ch.Source, err = c.nonRoleSource(cur, asSource)
@@ -97,8 +99,8 @@ func (c *Config) step(ch *Chain, cur *Profile, asSource bool) (next *Profile, is
 		return nil, true, &ConfigError{Profile: cur.Name, Key: KeyRoleARN, Pos: rp.Pos,
 			Msg: "role_arn is set but nothing says which credentials call AssumeRole",
 			Fix: "add source_profile = PROFILE (or credential_source = Environment|Ec2InstanceMetadata|EcsContainer)"}
-	case sp.Value == cur.Name && hasStaticKeys(cur):
-		ch.Source, err = staticSource(cur)
+	case sp.Value == cur.Name && hasLongTermKeys(cur):
+		ch.Source, _, err = keysSource(cur)
 		return nil, true, err
 	case sp.Value == cur.Name:
 		return nil, true, &CycleError{Names: append(slices.Clone(ch.Names), cur.Name), Pos: sp.Pos}
@@ -174,6 +176,25 @@ func (c *Config) stsEndpoint(p *Profile) Value {
 	return Value{}
 }
 
+// hasLongTermKeys reports whether a profile holds keys of its own: in the
+// keyring, or static keys in either file.
+func hasLongTermKeys(p *Profile) bool { return p.Keyring != "" || hasStaticKeys(p) }
+
+// keysSource is the source of a profile's own keys: the keyring when
+// `switcher keys` put them there (it wins over keys in the files; doctor
+// warns when both are set), else its static keys; ok is false when it has
+// neither.
+func keysSource(p *Profile) (src Source, ok bool, err error) {
+	if p.Keyring != "" {
+		return Source{Kind: SourceKeyring, Profile: p.Name, Setting: Value{Value: p.Keyring, Pos: p.Pos}}, true, nil
+	}
+	if hasStaticKeys(p) {
+		src, err := staticSource(p)
+		return src, true, err
+	}
+	return Source{}, false, nil
+}
+
 func hasStaticKeys(p *Profile) bool {
 	_, id := p.Get(KeyAccessKeyID)
 	_, secret := p.Get(KeySecretAccessKey)
@@ -210,8 +231,8 @@ func credentialSource(p *Profile, cs Value) (Source, error) {
 // nonRoleSource picks the credentials of a profile without a role:
 // static keys, else credential_process, else SSO.
 func (c *Config) nonRoleSource(p *Profile, asSource bool) (Source, error) {
-	if hasStaticKeys(p) {
-		return staticSource(p)
+	if src, ok, err := keysSource(p); ok || err != nil {
+		return src, err
 	}
 	if v, ok := p.Get(KeyCredentialProcess); ok {
 		return Source{Kind: SourceCredentialProcess, Profile: p.Name, Setting: v}, nil
@@ -233,12 +254,12 @@ func (c *Config) nonRoleSource(p *Profile, asSource bool) (Source, error) {
 		}
 		return Source{Kind: SourceSSO, Profile: p.Name, Setting: v, Temporary: true}, nil
 	}
-	msg := "has no credentials: no role_arn, static keys, credential_process or sso settings"
+	msg := "has no credentials: no role_arn, static keys, keys in the keyring, credential_process or sso settings"
 	if asSource {
 		msg = "is used as a source_profile but " + msg
 	}
 	return Source{}, &ConfigError{Profile: p.Name, Pos: p.Pos, Msg: msg,
-		Fix: "add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, or sso_session"}
+		Fix: fmt.Sprintf("store keys with `switcher keys add %s`, or add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, or sso_session", p.Name)}
 }
 
 func needSSORole(p *Profile, v Value) error {

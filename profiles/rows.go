@@ -120,6 +120,9 @@ func (c *Config) RowFor(p *Profile) Row {
 	}
 	r.Chain = sum.Names
 	r.Source = sum.Source.String()
+	if sum.Source == SourceKeyring {
+		r.Source += " (" + c.byName[sum.Names[len(sum.Names)-1]].Keyring + ")"
+	}
 	if sum.Region != "" {
 		r.Region = sum.Region
 	}

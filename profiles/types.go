@@ -76,6 +76,9 @@ type Profile struct {
 	InConfig       bool
 	InCredentials  bool
 	CredentialsPos Pos // header in the credentials file, when InCredentials
+	// Keyring is the keyring backend holding this profile's long-term
+	// keys (AddKeyring); "" when they are not in a keyring.
+	Keyring string
 	// Keys holds lower-cased key → value.
 	Keys map[string]Value
 	// Sub holds nested settings such as
@@ -118,6 +121,7 @@ const (
 	SourceCredentialProcess                       // credential_process = CMD
 	SourceSSO                                     // sso_* settings, cached token
 	SourceWebIdentity                             // web_identity_token_file + role_arn (AssumeRoleWithWebIdentity)
+	SourceKeyring                                 // long-term keys in the OS keyring (switcher keys add)
 )
 
 func (k SourceKind) String() string {
@@ -132,6 +136,8 @@ func (k SourceKind) String() string {
 		return "sso"
 	case SourceWebIdentity:
 		return "web identity"
+	case SourceKeyring:
+		return "keyring"
 	}
 	return "unknown"
 }
@@ -151,6 +157,18 @@ type Source struct {
 	// Environment and credential_process are only known at run time.
 	Temporary bool
 }
+
+// LongTerm reports whether the source is an IAM user's long-term access
+// keys (static keys without a session token, or keys in the keyring):
+// those can call GetSessionToken, and are never handed out as a session.
+func (s Source) LongTerm() bool {
+	return s.Kind == SourceKeyring || s.Kind == SourceStatic && !s.Temporary
+}
+
+// Words says in words which credentials a chain starts from, with where
+// they are set: "static keys of dev (credentials:3)", "keyring
+// (secret-service) of alice".
+func (s Source) Words() string { return sourceWords(s) }
 
 // Hop is one AssumeRole call: the role of Profile.
 type Hop struct {
@@ -252,6 +270,9 @@ type Step struct {
 type PlanOptions struct {
 	// DurationSeconds overrides the final hop's duration (--duration); 0 keeps the config.
 	DurationSeconds int
+	// NoSession hands out a profile's long-term keys as they are
+	// (--no-session), instead of a GetSessionToken session of them.
+	NoSession bool
 }
 
 // Plan is the list of STS calls a profile needs, decided before any call.
