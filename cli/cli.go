@@ -48,6 +48,9 @@ type Deps struct {
 	OpenTTY func() (in, out *os.File, err error)
 	// GOOS is the system whose conventions apply; "": runtime.GOOS.
 	GOOS string
+	// KeyringWorkFactor is the scrypt cost (log2 N) of new items in the
+	// file keyring; 0: age's 18, about a second.
+	KeyringWorkFactor int
 }
 
 // Main runs switcher with args and returns the exit code. A credential-
@@ -213,13 +216,14 @@ func wrapArgs(c *cobra.Command) {
 // newFactory fills the defaults of d.
 func newFactory(d Deps) *Factory {
 	f := &Factory{
-		IO:      IOStreams{In: d.Stdin, Out: d.Stdout, ErrOut: d.Stderr},
-		Getenv:  d.Getenv,
-		Environ: d.Environ,
-		Now:     d.Now,
-		Build:   d.Build,
-		OpenTTY: d.OpenTTY,
-		GOOS:    d.GOOS,
+		IO:         IOStreams{In: d.Stdin, Out: d.Stdout, ErrOut: d.Stderr},
+		Getenv:     d.Getenv,
+		Environ:    d.Environ,
+		Now:        d.Now,
+		Build:      d.Build,
+		OpenTTY:    d.OpenTTY,
+		GOOS:       d.GOOS,
+		workFactor: d.KeyringWorkFactor,
 	}
 	if f.OpenTTY == nil {
 		f.OpenTTY = tea.OpenTTY

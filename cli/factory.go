@@ -37,6 +37,8 @@ type Factory struct {
 	GOOS    string
 	Flags   GlobalFlags
 
+	workFactor int // the file keyring's scrypt cost (Deps.KeyringWorkFactor)
+
 	store *creds.Store               // the cache, once Store has made it
 	keys  map[string]creds.KeyRecord // the key index, once read
 	bg    sync.WaitGroup             // index writes under way (Run waits for them)
@@ -262,7 +264,7 @@ func (f *Factory) KeyringOptions() (creds.KeyringOptions, error) {
 	}
 	return creds.KeyringOptions{
 		GOOS: f.GOOS, Getenv: f.Getenv, FileDir: filepath.Join(dir, "keyring"),
-		Passphrase: f.keyringPassphrase,
+		Passphrase: f.keyringPassphrase, WorkFactor: f.workFactor,
 	}, nil
 }
 

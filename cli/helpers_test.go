@@ -23,7 +23,7 @@ func testDeps(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) str
 		now = time.Now
 	}
 	return Deps{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv, Environ: os.Environ, Now: now, OpenTTY: noTTY,
-		Build: Build{Version: "dev", Commit: "none", Date: "unknown"}}
+		Build: Build{Version: "dev", Commit: "none", Date: "unknown"}, KeyringWorkFactor: 10}
 }
 
 // run is Run with the given streams and environment and the real clock.

@@ -438,3 +438,52 @@ func TestWriteRemovesStaleTemps(t *testing.T) {
 		t.Errorf("files after the write (-want +got):\n%s", diff)
 	}
 }
+
+func TestRemoveKeys(t *testing.T) {
+	tests := []struct {
+		name, before, want string
+	}{
+		{
+			name: "keys only: the section goes, the rest stays byte for byte",
+			before: "# my keys\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = o\n\n" +
+				"[dev]\r\naws_access_key_id = AKIADEV\r\naws_secret_access_key = d\r\n\r\n; tail comment\n[tail]\nregion = x\n",
+			want: "# my keys\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = o\n\n" +
+				"; tail comment\n[tail]\nregion = x\n",
+		},
+		{
+			name:   "other settings stay",
+			before: "[dev]\nregion = eu-west-1\nAWS_ACCESS_KEY_ID = AKIADEV\naws_secret_access_key=d\noutput = json\n",
+			want:   "[dev]\nregion = eu-west-1\noutput = json\n",
+		},
+		{
+			name:   "every occurrence",
+			before: "[dev]\naws_access_key_id = A\n[x]\nk = v\n[dev]\naws_secret_access_key = B\nregion = r\n",
+			want:   "[x]\nk = v\n[dev]\nregion = r\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "credentials")
+			if err := os.WriteFile(path, []byte(tt.before), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := testCredentialsFile(path).RemoveKeys("dev"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("file (-want +got):\n%s", diff)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(path, []byte("[other]\nk = v\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := testCredentialsFile(path).RemoveKeys("dev"); !errors.Is(err, ErrSectionNotFound) {
+		t.Errorf("RemoveKeys of a missing section = %v, want ErrSectionNotFound", err)
+	}
+}

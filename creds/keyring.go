@@ -99,7 +99,24 @@ type KeyringOptions struct {
 	WorkFactor int
 	// Timeout bounds one OS keyring call; 0: DefaultKeyringTimeout.
 	Timeout time.Duration
+	// Store is the OS store's calls; nil: github.com/zalando/go-keyring.
+	// A seam for fakes (a store that never answers, one that refuses).
+	Store OSStore
 }
+
+// OSStore is what an OS keyring offers: go-keyring's package functions.
+type OSStore interface {
+	Get(service, user string) (string, error)
+	Set(service, user, secret string) error
+	Delete(service, user string) error
+}
+
+// goKeyring is the real OS store.
+type goKeyring struct{}
+
+func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (goKeyring) Set(service, user, secret string) error   { return keyring.Set(service, user, secret) }
+func (goKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
 
 // OpenKeyring opens backend: one of KeyringBackends(), the OS store of o.GOOS or
 // the file store. A backend that cannot work here (another system's, or a
@@ -132,7 +149,11 @@ func OpenKeyring(backend string, o KeyringOptions) (Keyring, error) {
 			Err: fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS is not set (no desktop session, e.g. over ssh or in CI)", ErrNoKeyring),
 			Fix: "use --keyring-backend file (passphrase-encrypted), or run inside a D-Bus session with a Secret Service (gnome-keyring, KeePassXC)"}
 	}
-	return &osKeyring{backend: backend, timeout: timeout}, nil
+	store := o.Store
+	if store == nil {
+		store = goKeyring{}
+	}
+	return &osKeyring{backend: backend, timeout: timeout, store: store}, nil
 }
 
 func knownBackend(b string) bool {
@@ -176,6 +197,7 @@ func decodeItem(s string) (Credentials, error) {
 type osKeyring struct {
 	backend string
 	timeout time.Duration
+	store   OSStore
 }
 
 func (k *osKeyring) Backend() string { return k.backend }
@@ -183,7 +205,7 @@ func (k *osKeyring) Backend() string { return k.backend }
 func (k *osKeyring) Get(ctx context.Context, profile string) (Credentials, error) {
 	var secret string
 	err := k.call(ctx, "get", profile, func() (err error) {
-		secret, err = keyring.Get(keyringService, profile)
+		secret, err = k.store.Get(keyringService, profile)
 		return err
 	})
 	if err != nil {
@@ -202,11 +224,11 @@ func (k *osKeyring) Set(ctx context.Context, profile string, c Credentials) erro
 	if err != nil {
 		return &KeyringError{Backend: k.backend, Op: "set", Profile: profile, Err: err}
 	}
-	return k.call(ctx, "set", profile, func() error { return keyring.Set(keyringService, profile, item) })
+	return k.call(ctx, "set", profile, func() error { return k.store.Set(keyringService, profile, item) })
 }
 
 func (k *osKeyring) Remove(ctx context.Context, profile string) error {
-	return k.call(ctx, "remove", profile, func() error { return keyring.Delete(keyringService, profile) })
+	return k.call(ctx, "remove", profile, func() error { return k.store.Delete(keyringService, profile) })
 }
 
 // call runs fn within the timeout and explains its error.
