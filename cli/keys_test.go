@@ -90,7 +90,7 @@ func TestKeysAddListRemove(t *testing.T) {
 	// hands out a session of the keys.
 	plan := f.run(t, "plan", "alice")
 	plan.wantCode(t, exitOK)
-	if !strings.Contains(plan.stdout, "source:  keyring of alice") || !strings.Contains(plan.stdout, "signed by long-term keys of alice in the keyring (file)") {
+	if !strings.Contains(plan.stdout, "source:  keyring (file) of alice") || !strings.Contains(plan.stdout, "signed by long-term keys of alice in the keyring (file)") {
 		t.Errorf("plan alice:\n%s", plan.stdout)
 	}
 	vars := exportedVars(t, f.run(t, "export", "alice", "--format", "json"))

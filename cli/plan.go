@@ -185,7 +185,7 @@ func newPlanOutput(cfg *profiles.Config, pl *profiles.Plan) planOutput {
 		EndpointURL: newPosValue(ch.EndpointURL),
 		MFAProcess:  newPosValue(ch.MFAProcess),
 		Source: planSource{
-			Kind:      ch.Source.Kind.String(),
+			Kind:      sourceKindWords(ch.Source),
 			Profile:   ch.Source.Profile,
 			Setting:   shownValue(sourceKey(ch.Source.Kind), ch.Source.Setting.Value),
 			Pos:       ch.Source.Setting.Pos.String(),
@@ -231,6 +231,14 @@ func newPlanOutput(cfg *profiles.Config, pl *profiles.Plan) planOutput {
 		})
 	}
 	return out
+}
+
+// sourceKindWords is the source's kind, with the backend for a keyring.
+func sourceKindWords(src profiles.Source) string {
+	if src.Kind == profiles.SourceKeyring {
+		return src.Kind.String() + " (" + src.Setting.Value + ")"
+	}
+	return src.Kind.String()
 }
 
 func sourceKey(k profiles.SourceKind) string {

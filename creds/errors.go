@@ -323,6 +323,9 @@ func apiRules() []apiRule {
 		{codes: validation, kind: KindValidation, key: profiles.KeyRoleARN},
 		{codes: []string{"ExpiredToken", "ExpiredTokenException"}, kind: KindExpiredToken, explain: expiredTokenFix},
 		{codes: []string{"InvalidClientTokenId"}, kind: KindInvalidKey, explain: func(_ *STSError, sc stepContext) (string, string) {
+			if sc.SourceKind == profiles.SourceKeyring && !sc.ChainSigned {
+				return "", fmt.Sprintf("the access key in the keyring for %s is unknown to AWS or deactivated: store a working one with `switcher keys add %s`", sc.SourceProfile, sc.SourceProfile)
+			}
 			return profiles.KeyAccessKeyID, fmt.Sprintf("the access key id of %s is unknown to AWS or deactivated: create a new access key and update the profile", sourceDesc(sc))
 		}},
 		{codes: []string{"SignatureDoesNotMatch", "IncompleteSignature", "RequestExpired", "InvalidSignatureException"}, kind: KindSignature,

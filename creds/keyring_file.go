@@ -46,9 +46,11 @@ func (k *fileKeyring) fail(op, profile string, err error, fix string) error {
 	return &KeyringError{Backend: BackendFile, Op: op, Profile: profile, Err: err, Fix: fix}
 }
 
-// secret is the passphrase: asked (twice for a new keyring), then checked
-// against the check file, or used to write it.
-func (k *fileKeyring) secret(ctx context.Context, op, profile string) (string, error) {
+// secret is the passphrase: asked (twice for a new keyring) and, when
+// check is set (before storing), checked against the check file or used to
+// write it, so no item is stored under another passphrase. A read checks
+// it by decrypting the item itself: one scrypt, not two.
+func (k *fileKeyring) secret(ctx context.Context, op, profile string, check bool) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.pass != "" {
@@ -57,11 +59,11 @@ func (k *fileKeyring) secret(ctx context.Context, op, profile string) (string, e
 	if err := checkPrivateDir(k.dir); err != nil {
 		return "", k.fail(op, profile, err, "")
 	}
-	check := filepath.Join(k.dir, fileKeyringCheck)
-	data, _, err := readTrusted(check)
+	checkPath := filepath.Join(k.dir, fileKeyringCheck)
+	data, _, err := readTrusted(checkPath)
 	isNew := errors.Is(err, fs.ErrNotExist)
 	if err != nil && !isNew {
-		return "", k.fail(op, profile, err, "remove "+check+" only if the keyring holds nothing you need")
+		return "", k.fail(op, profile, err, "remove "+checkPath+" only if the keyring holds nothing you need")
 	}
 	pass, err := k.passphrase(ctx, isNew)
 	if err != nil {
@@ -70,15 +72,29 @@ func (k *fileKeyring) secret(ctx context.Context, op, profile string) (string, e
 	if pass == "" {
 		return "", k.fail(op, profile, errors.New("the passphrase is empty"), "")
 	}
-	if isNew {
-		if err := k.encryptTo(check, []byte(fileKeyringCheckValue), pass); err != nil {
+	switch {
+	case !check:
+		return pass, nil // remembered once it has decrypted an item
+	case isNew:
+		if err := k.encryptTo(checkPath, []byte(fileKeyringCheckValue), pass); err != nil {
 			return "", k.fail(op, profile, err, "")
 		}
-	} else if plain, err := k.decrypt(data, pass); err != nil || string(plain) != fileKeyringCheckValue {
-		return "", k.fail(op, profile, errWrongPassphrase(err), "type the passphrase this keyring was created with (or set SWITCHER_KEYRING_PASSPHRASE)")
+	default:
+		if plain, err := k.decrypt(data, pass); err != nil || string(plain) != fileKeyringCheckValue {
+			return "", k.fail(op, profile, errWrongPassphrase(err), wrongPassphraseFix)
+		}
 	}
 	k.pass = pass
 	return pass, nil
+}
+
+const wrongPassphraseFix = "type the passphrase this keyring was created with (or set SWITCHER_KEYRING_PASSPHRASE)"
+
+// remember keeps a passphrase that decrypted an item.
+func (k *fileKeyring) remember(pass string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.pass = pass
 }
 
 func errWrongPassphrase(err error) error {
@@ -133,14 +149,15 @@ func (k *fileKeyring) Get(ctx context.Context, profile string) (Credentials, err
 	case err != nil:
 		return Credentials{}, k.fail("get", profile, err, "")
 	}
-	pass, err := k.secret(ctx, "get", profile)
+	pass, err := k.secret(ctx, "get", profile, false)
 	if err != nil {
 		return Credentials{}, err
 	}
 	plain, err := k.decrypt(data, pass)
 	if err != nil {
-		return Credentials{}, k.fail("get", profile, errWrongPassphrase(err), "")
+		return Credentials{}, k.fail("get", profile, errWrongPassphrase(err), wrongPassphraseFix)
 	}
+	k.remember(pass)
 	c, err := decodeItem(string(plain))
 	if err != nil {
 		return Credentials{}, k.fail("get", profile, err, "store the keys again: switcher keys add "+profile)
@@ -153,7 +170,7 @@ func (k *fileKeyring) Set(ctx context.Context, profile string, c Credentials) er
 	if err != nil {
 		return k.fail("set", profile, err, "")
 	}
-	pass, err := k.secret(ctx, "set", profile)
+	pass, err := k.secret(ctx, "set", profile, true)
 	if err != nil {
 		return err
 	}

@@ -158,9 +158,17 @@ func fixtures() seed {
 		Users: []seedUser{
 			{Name: "dev", Policy: allow("sts:AssumeRole", "*")},
 			{Name: "ops"},
+			// rotator may assume deploy and manage its own access keys.
+			{Name: "rotator", Policy: policy{Version: "2012-10-17", Statement: []statement{
+				{Effect: "Allow", Action: "sts:AssumeRole", Resource: "*"},
+				{Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*"},
+				{Effect: "Allow", Action: "iam:CreateAccessKey", Resource: "*"}, // moto matches IAM actions on "*" only
+				{Effect: "Allow", Action: "iam:DeleteAccessKey", Resource: "*"},
+				{Effect: "Allow", Action: "iam:ListAccessKeys", Resource: "*"},
+			}}},
 		},
 		Roles: []seedRole{
-			{Name: "deploy", Trust: trust(userARN("dev")), Policy: policy{Version: "2012-10-17", Statement: []statement{
+			{Name: "deploy", Trust: trust(userARN("dev"), userARN("rotator")), Policy: policy{Version: "2012-10-17", Statement: []statement{
 				{Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*"},
 				{Effect: "Allow", Action: "sts:AssumeRole", Resource: "*"},
 			}}},
@@ -254,6 +262,7 @@ func cleanEnv(environ []string) []string {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case strings.HasPrefix(k, "AWS_"), strings.HasPrefix(k, "SWITCHER_"), strings.HasPrefix(k, "XDG_"),
+			strings.HasPrefix(k, "DBUS_"), // never the machine's keyring
 			k == "HOME", k == "SHELL", k == "ENV", k == "BASH_ENV", k == "ZDOTDIR":
 			continue
 		}
