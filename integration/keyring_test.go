@@ -280,3 +280,71 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestKeysAddOnTerminal: keys add asks on the terminal, the key id echoed
+// and the secret not; the pane never shows the secret.
+func TestKeysAddOnTerminal(t *testing.T) {
+	s := need(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv(requireEnv) == "1" {
+			t.Fatalf("tmux is missing and %s=1", requireEnv)
+		}
+		t.Skip("tmux is missing")
+	}
+	h := newHome(t, s)
+	ss := startSecretService(t, h)
+	h = h.inKeyring(ss)
+	dev := s.moto.Keys["dev"]
+	socket := fmt.Sprintf("switcher-keys-%d", os.Getpid())
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	script := fmt.Sprintf("env -i %s %s --endpoint-url %s keys add dev; echo EXIT=$?; sleep 30",
+		shellQuote(h.env), s.bin, s.moto.Endpoint)
+	tmux("new-session", "-d", "-s", "keys", "-x", "100", "-y", "20", script)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", socket, "kill-server").Run() })
+	wait := func(text string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			screen := tmux("capture-pane", "-p", "-t", "keys")
+			if strings.Contains(screen, text) {
+				return screen
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q on the screen:\n%s", text, screen)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wait("Access key ID for dev:") // the pane trims trailing blanks
+	tmux("send-keys", "-t", "keys", "-l", dev.AccessKeyID)
+	tmux("send-keys", "-t", "keys", "Enter")
+	wait("Secret access key (not shown):")
+	tmux("send-keys", "-t", "keys", "-l", dev.SecretAccessKey)
+	tmux("send-keys", "-t", "keys", "Enter")
+	screen := wait("EXIT=")
+	if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, dev.AccessKeyID) {
+		t.Errorf("keys add on the terminal:\n%s", screen)
+	}
+	if strings.Contains(screen, dev.SecretAccessKey) {
+		t.Errorf("the secret was shown on the terminal")
+	}
+	if id, _ := keyringItem(t, ss.item(t, "dev")); id != dev.AccessKeyID {
+		t.Errorf("the keyring holds …%s", id)
+	}
+}
+
+// shellQuote quotes each word for sh.
+func shellQuote(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
