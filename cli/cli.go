@@ -190,6 +190,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdDemo(f, nil),
 		NewCmdConsole(f, nil),
 		NewCmdKeys(f),
+		NewCmdServe(f, nil),
 	)
 	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root

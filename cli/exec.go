@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,22 +31,35 @@ type ExecOptions struct {
 	Assume  assumeFunc
 	Profile string
 	Command []string // CMD and its arguments
+	// Server gives CMD a credential server instead of the keys (--server).
+	Server bool
+	Serve  func(ctx context.Context, profile string) (*credServer, error)
 }
 
 // NewCmdExec is `switcher exec PROFILE -- CMD [ARGS...]`.
 func NewCmdExec(f *Factory, runF func(context.Context, *ExecOptions) error) *cobra.Command {
-	opts := &ExecOptions{IO: f.IO, Environ: f.Environ, GOOS: f.GOOS, Assume: f.Assume}
-	return &cobra.Command{
-		Use:   "exec PROFILE -- CMD [ARGS...]",
+	opts := &ExecOptions{IO: f.IO, Environ: f.Environ, GOOS: f.GOOS, Assume: f.Assume,
+		Serve: func(ctx context.Context, profile string) (*credServer, error) {
+			return f.newCredServer(ctx, profile, "127.0.0.1:0")
+		}}
+	cmd := &cobra.Command{
+		Use:   "exec [--server] PROFILE -- CMD [ARGS...]",
 		Short: "Run a command with a profile's credentials in its environment",
 		Long: `Assume PROFILE and run CMD (found on PATH, run without a shell) with the
 credentials in its environment: the variables switcher export sets, with
 AWS_PROFILE and AWS_DEFAULT_PROFILE removed. stdin, stdout and stderr are the
 command's; signals sent to switcher are passed on to it (Ctrl-C on the
 terminal reaches it directly, once); switcher exits with its exit code
-(128+N when signal N ended it).`,
+(128+N when signal N ended it).
+
+With --server, CMD gets no keys at all: switcher serves PROFILE's session
+on loopback for as long as CMD runs (see switcher serve) and gives CMD only
+AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN, so
+its SDK fetches, and refreshes, credentials by itself: for runs longer than
+a session (terraform apply, test suites).`,
 		Example: `  switcher exec prod -- aws s3 ls
-  switcher exec prod -- terraform plan`,
+  switcher exec prod -- terraform plan
+  switcher exec --server prod -- terraform apply`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if dash := cmd.ArgsLenAtDash(); dash != 1 || len(args) < 2 {
 				return errors.New("want PROFILE -- CMD [ARGS...] (the -- keeps CMD's flags from being read as switcher's)")
@@ -64,6 +75,8 @@ terminal reaches it directly, once); switcher exits with its exit code
 			return execRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve the credentials to CMD on loopback (refreshed) instead of putting keys in its environment")
+	return cmd
 }
 
 func execRun(ctx context.Context, opts *ExecOptions) error {
@@ -72,15 +85,19 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Server {
+		srv, err := opts.Serve(ctx, opts.Profile)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		return runChild(opts.IO, path, opts.Command[0], opts.Command[1:], childEnv(opts.Environ(), creds.ServerVars(srv.env), opts.GOOS))
+	}
 	s, err := opts.Assume(ctx, opts.Profile, 0)
 	if err != nil {
 		return err
 	}
-	env, err := childEnv(opts.Environ(), s, opts.GOOS)
-	if err != nil {
-		return err
-	}
-	return runChild(opts.IO, path, opts.Command[0], opts.Command[1:], env)
+	return runChild(opts.IO, path, opts.Command[0], opts.Command[1:], childEnv(opts.Environ(), creds.ExportVars(s), opts.GOOS))
 }
 
 // lookChild finds name on PATH, or says why it cannot run (exit 127 when
@@ -158,17 +175,9 @@ func forwardSignal(sig os.Signal, fromTerminal func() bool) bool {
 	return true
 }
 
-// childEnv is environ with the variables switcher export touches replaced
-// by the session's (those it unsets removed).
-func childEnv(environ []string, s *creds.Session, goos string) ([]string, error) {
-	var buf bytes.Buffer
-	if err := creds.WriteExports(&buf, creds.FormatJSON, s); err != nil {
-		return nil, err
-	}
-	var vars map[string]*string
-	if err := json.Unmarshal(buf.Bytes(), &vars); err != nil {
-		return nil, fmt.Errorf("exec: reading the exported variables: %w", err)
-	}
+// childEnv is environ with the variables vars names replaced by their
+// values (removed where nil).
+func childEnv(environ []string, vars map[string]*string, goos string) []string {
 	norm := func(k string) string { return k }
 	if goos == "windows" {
 		norm = strings.ToUpper // Windows variable names ignore case
@@ -194,5 +203,5 @@ func childEnv(environ []string, s *creds.Session, goos string) ([]string, error)
 	for _, k := range names {
 		out = append(out, k+"="+*vars[k])
 	}
-	return out, nil
+	return out
 }

@@ -83,10 +83,7 @@ func TestExecFailures(t *testing.T) {
 
 func TestChildEnv(t *testing.T) {
 	s := &creds.Session{Profile: "prod", Credentials: creds.Credentials{AccessKeyID: "AKIAEXAMPLEKEY000001", SecretAccessKey: "fake"}}
-	got, err := childEnv([]string{"PATH=/bin", "AWS_PROFILE=old", "AWS_SESSION_TOKEN=old", "AWS_REGION=old", "X=1=2"}, s, "linux")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := childEnv([]string{"PATH=/bin", "AWS_PROFILE=old", "AWS_SESSION_TOKEN=old", "AWS_REGION=old", "X=1=2"}, creds.ExportVars(s), "linux")
 	// Long-term keys: no token and no expiry survive; no region is known,
 	// so the old one stays.
 	want := []string{"PATH=/bin", "AWS_REGION=old", "X=1=2",

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,4 +38,16 @@ func testFactory(env map[string]string, now func() time.Time) (*Factory, *bytes.
 	var stdout, stderr bytes.Buffer
 	f := newFactory(testDeps(strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }, now))
 	return f, &stdout, &stderr
+}
+
+// syncWriter serialises writes to w (a command's stderr read by the test).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -55,6 +55,14 @@ const (
 	EnvProfile              = "AWS_PROFILE"
 	EnvDefaultProfile       = "AWS_DEFAULT_PROFILE"
 	EnvSwitcherProfile      = "SWITCHER_PROFILE"
+
+	// What `switcher serve` and `exec --server` set: the container
+	// credentials provider of every SDK reads them. The relative URI and
+	// the token file take precedence in some SDKs, so they are removed.
+	EnvContainerFullURI     = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+	EnvContainerRelativeURI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+	EnvContainerToken       = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+	EnvContainerTokenFile   = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
 // ParseFormat accepts a format name, case-insensitively, and the aliases
@@ -142,12 +150,64 @@ func exportOps(s *Session) []envOp {
 	return ops
 }
 
-// unsetOps removes every variable WriteExports may set.
+// ServerEnv is what a client of a credential server needs: its URI and
+// token, and the session's region and profile.
+type ServerEnv struct {
+	URI, Token, Region, Profile string
+}
+
+// serverOps are the statements that point an environment at a credential
+// server: the keys and profile variables removed (an SDK would take them
+// first), the server's URI and token set.
+func serverOps(e ServerEnv) []envOp {
+	var ops []envOp
+	for _, n := range []string{EnvProfile, EnvDefaultProfile, EnvAccessKeyID, EnvSecretAccessKey, EnvSessionToken,
+		EnvSecurityToken, EnvCredentialExpiration, EnvContainerRelativeURI, EnvContainerTokenFile} {
+		ops = append(ops, envOp{Name: n, Unset: true})
+	}
+	ops = append(ops, envOp{Name: EnvContainerFullURI, Value: e.URI}, envOp{Name: EnvContainerToken, Value: e.Token})
+	if e.Region != "" {
+		ops = append(ops, envOp{Name: EnvRegion, Value: e.Region}, envOp{Name: EnvDefaultRegion, Value: e.Region})
+	}
+	return append(ops, envOp{Name: EnvSwitcherProfile, Value: e.Profile})
+}
+
+// WriteServerExports writes the statements that point a shell at a
+// credential server, in format f.
+func WriteServerExports(w io.Writer, f Format, e ServerEnv) error {
+	if e.URI == "" || e.Token == "" {
+		return errors.New("export: no server URI or token")
+	}
+	return writeOps(w, f, serverOps(e))
+}
+
+// ExportVars is the environment WriteExports describes: name → value, nil
+// for a variable it removes (what exec gives its child).
+func ExportVars(s *Session) map[string]*string { return opsVars(exportOps(s)) }
+
+// ServerVars is the environment WriteServerExports describes.
+func ServerVars(e ServerEnv) map[string]*string { return opsVars(serverOps(e)) }
+
+func opsVars(ops []envOp) map[string]*string {
+	m := make(map[string]*string, len(ops))
+	for _, op := range ops {
+		if op.Unset {
+			m[op.Name] = nil
+			continue
+		}
+		v := op.Value
+		m[op.Name] = &v
+	}
+	return m
+}
+
+// unsetOps removes every variable WriteExports and WriteServerExports may
+// set.
 func unsetOps() []envOp {
 	names := []string{
 		EnvAccessKeyID, EnvSecretAccessKey, EnvSessionToken, EnvSecurityToken,
 		EnvCredentialExpiration, EnvRegion, EnvDefaultRegion, EnvProfile,
-		EnvDefaultProfile, EnvSwitcherProfile,
+		EnvDefaultProfile, EnvSwitcherProfile, EnvContainerFullURI, EnvContainerToken,
 	}
 	ops := make([]envOp, len(names))
 	for i, n := range names {

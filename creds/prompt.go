@@ -135,6 +135,10 @@ func lastLine(s string) string {
 type TTYPrompter struct {
 	// Path is the terminal device; "" means the platform's own.
 	Path string
+	// ForegroundOnly asks only while the process is in the terminal's
+	// foreground (a credential server running in the background must not
+	// be stopped by SIGTTIN): otherwise there is no terminal to ask on.
+	ForegroundOnly bool
 }
 
 // open returns the device to read the code from and the one to write the
@@ -185,6 +189,9 @@ func (p TTYPrompter) Line(ctx context.Context, prompt string, echo bool) (string
 		return "", fmt.Errorf("%w: cannot open %s: %w", ErrNoTerminal, path, err)
 	}
 	defer closeAll()
+	if p.ForegroundOnly && !inForeground(in) {
+		return "", fmt.Errorf("%w: running in the background of %s", ErrNoTerminal, path)
+	}
 	if _, err := io.WriteString(out, prompt); err != nil {
 		return "", fmt.Errorf("%w: cannot write to %s: %w", ErrNoTerminal, path, err)
 	}

@@ -8,3 +8,5 @@ set -e AWS_DEFAULT_REGION; or true
 set -e AWS_PROFILE; or true
 set -e AWS_DEFAULT_PROFILE; or true
 set -e SWITCHER_PROFILE; or true
+set -e AWS_CONTAINER_CREDENTIALS_FULL_URI; or true
+set -e AWS_CONTAINER_AUTHORIZATION_TOKEN; or true
