@@ -116,3 +116,12 @@ func consoleCmd(ctx context.Context, b Backend, s *creds.Session) tea.Cmd {
 		return consoleMsg{url: u}
 	}
 }
+
+// autoRefreshCmd refreshes profile in the background, staying on the
+// dashboard (the refresh key goes through the assuming screen instead).
+func autoRefreshCmd(ctx context.Context, b Backend, profile string) tea.Cmd {
+	return func() tea.Msg {
+		s, err := b.Assume(ctx, AssumeRequest{Profile: profile, Refresh: true})
+		return autoRefreshedMsg{profile: profile, session: s, err: err}
+	}
+}

@@ -18,6 +18,82 @@ type entry struct {
 	session   *creds.Session
 	plan      *profiles.Plan
 	writeName string // the section name w suggests
+	// auto refreshes the session autoRefreshAhead before it expires, when
+	// that needs no new MFA code (the a key toggles it).
+	auto       bool
+	refreshing bool // an automatic refresh is under way
+}
+
+// autoRefreshAhead is how long before expiry the dashboard refreshes a
+// session by itself.
+const autoRefreshAhead = 10 * time.Minute
+
+// refreshAt is when the automatic refresh of e is due.
+func (e entry) refreshAt() time.Time { return e.session.Expiration.Add(-autoRefreshAhead) }
+
+// autoBlocked says why e cannot be refreshed without a new MFA code (or at
+// all), or "" when it can.
+func (e entry) autoBlocked() string {
+	s := e.session
+	switch {
+	case !s.Expires():
+		return "long-term keys do not expire"
+	case e.plan != nil && e.plan.MFA == profiles.MFADirect && (e.plan.Chain == nil || e.plan.Chain.MFAProcess.Value == ""):
+		return "the MFA code goes on AssumeRole itself, so every refresh needs a new code (r)"
+	case !s.MFAExpiration.IsZero() && !s.MFAExpiration.After(e.refreshAt().Add(creds.SafetyWindow)):
+		return fmt.Sprintf("the MFA session runs out first (%s): refreshing after that needs a new MFA code (r)", clockTime(s.MFAExpiration))
+	}
+	return ""
+}
+
+func clockTime(t time.Time) string { return t.Local().Format("15:04") }
+
+// autoRefreshedMsg ends an automatic refresh of profile.
+type autoRefreshedMsg struct {
+	profile string
+	session *creds.Session
+	err     error
+}
+
+// due marks the entries whose automatic refresh is due at now as
+// refreshing, and returns their profiles.
+func (d dashboard) due(now time.Time) (dashboard, []string) {
+	var profiles []string
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.auto && !e.refreshing && e.autoBlocked() == "" && !now.Before(e.refreshAt()) {
+			e.refreshing = true
+			profiles = append(profiles, e.session.Profile)
+		}
+	}
+	return d, profiles
+}
+
+// refreshed takes the result of an automatic refresh at now. A session that
+// would be due again at once (STS gave no longer one) turns it off rather
+// than refreshing at every tick.
+func (d dashboard) refreshed(msg autoRefreshedMsg, now time.Time) dashboard {
+	entries := append([]entry(nil), d.entries...)
+	for i := range entries {
+		e := &entries[i]
+		if e.session.Profile != msg.profile {
+			continue
+		}
+		e.refreshing = false
+		if msg.err != nil || msg.session == nil {
+			e.auto = false
+			d.note, d.noteErr = fmt.Sprintf("automatic refresh of %s failed, so it is off: %v", msg.profile, msg.err), true
+			break
+		}
+		e.session = msg.session
+		d.note, d.noteErr = fmt.Sprintf("refreshed %s automatically; it now expires at %s", msg.profile, clockTime(msg.session.Expiration)), false
+		if !e.refreshAt().After(now) {
+			e.auto = false
+			d.note, d.noteErr = fmt.Sprintf("the refreshed session of %s still expires at %s, so automatic refresh is off", msg.profile, clockTime(msg.session.Expiration)), true
+		}
+	}
+	d.entries = entries
+	return d
 }
 
 // dashMode is what the dashboard is doing besides showing sessions.
@@ -167,6 +243,16 @@ func (d dashboard) updateNormal(km tea.KeyPressMsg, k KeyMap) (dashboard, tea.Cm
 		return d, emit(consoleReqMsg{session: cur.session})
 	case key.Matches(km, k.Refresh):
 		return d, emit(refreshReqMsg{profile: cur.session.Profile})
+	case key.Matches(km, k.AutoRefresh):
+		entries := append([]entry(nil), d.entries...)
+		e := &entries[d.selected]
+		e.auto = !e.auto
+		d.entries = entries
+		d.note, d.noteErr = "automatic refresh of "+e.session.Profile+" is off", false
+		if e.auto {
+			d.note = "automatic refresh of " + e.session.Profile + " is on"
+		}
+		return d, nil
 	case key.Matches(km, k.NextSession):
 		d.selected = (d.selected + 1) % len(d.entries)
 		d.note = ""
@@ -185,6 +271,7 @@ func (d dashboard) view(width, _ int, now time.Time, st Styles) (string, *tea.Cu
 	e := d.current()
 	var b strings.Builder
 	b.WriteString(identityView(e.session, now, st))
+	b.WriteString(refreshView(e, now, st))
 	b.WriteString(chainView(e.plan, width, st))
 	b.WriteString(d.sessionsView(now, st))
 	cursor := d.footer(&b, width, st)
@@ -222,10 +309,34 @@ func identityView(s *creds.Session, now time.Time, st Styles) string {
 	}
 	if !s.MFAExpiration.IsZero() {
 		left := s.MFAExpiration.Sub(now)
-		b.WriteString(dashLabel(st, "MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) +
-			st.Dim.Render("  refresh needs no new code until then") + "\n")
+		note := "  refresh needs no new code until then"
+		if s.Expires() && s.MFAExpiration.Before(s.Expiration) {
+			note = "  the MFA session runs out before this session: then refreshing needs a new code"
+		}
+		b.WriteString(dashLabel(st, "MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) + st.Dim.Render(note) + "\n")
 	}
 	return b.String()
+}
+
+// refreshView says when the session refreshes by itself, or why not.
+func refreshView(e entry, now time.Time, st Styles) string {
+	if !e.session.Expires() {
+		return ""
+	}
+	var line string
+	switch blocked := e.autoBlocked(); {
+	case e.refreshing:
+		line = "refreshing…"
+	case blocked != "":
+		line = st.Warn.Render("manual: " + blocked)
+	case !e.auto:
+		line = "off " + st.Dim.Render("(a turns it on; r refreshes now)")
+	case !now.Before(e.refreshAt()):
+		line = "due now"
+	default:
+		line = "at " + clockTime(e.refreshAt()) + st.Dim.Render(" (automatic; a turns it off)")
+	}
+	return dashLabel(st, "Refresh") + " " + line + "\n"
 }
 
 // chainView is the plan's steps, chained hops marked and capped durations

@@ -32,6 +32,7 @@ type fakeBackend struct {
 	writeErr  error
 	url       string
 	rowsCalls int
+	mfaLife   time.Duration // of the MFA session; 0: 12h
 }
 
 func newFake() *fakeBackend {
@@ -122,6 +123,9 @@ func (f *fakeBackend) NeedsMFA(name string) (string, bool, error) {
 
 func (f *fakeBackend) Assume(ctx context.Context, req AssumeRequest) (*creds.Session, error) {
 	f.record("assume %s code=%q refresh=%v", req.Profile, req.MFACode, req.Refresh)
+	if req.OnStep == nil { // an automatic refresh reports no steps
+		req.OnStep = func(StepEvent) {}
+	}
 	plan := f.plans[req.Profile]
 	for i := range plan.Steps {
 		req.OnStep(StepEvent{Index: i})
@@ -156,7 +160,11 @@ func (f *fakeBackend) Assume(ctx context.Context, req AssumeRequest) (*creds.Ses
 		}
 	}
 	if plan.MFA != profiles.MFANone {
-		s.MFAExpiration = f.now.Add(12 * time.Hour)
+		life := f.mfaLife
+		if life == 0 {
+			life = 12 * time.Hour
+		}
+		s.MFAExpiration = f.now.Add(life)
 	}
 	return s, nil
 }

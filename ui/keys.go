@@ -17,6 +17,7 @@ type KeyMap struct {
 	Write       key.Binding
 	Console     key.Binding
 	Refresh     key.Binding
+	AutoRefresh key.Binding // dashboard: automatic refresh on/off
 	BackPicker  key.Binding
 	NextSession key.Binding
 	Quit        key.Binding
@@ -44,6 +45,7 @@ func DefaultKeyMap() KeyMap {
 		Write:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write")),
 		Console:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "console")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		AutoRefresh: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "auto")),
 		BackPicker:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back")),
 		NextSession: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
@@ -57,7 +59,7 @@ func DefaultKeyMap() KeyMap {
 // (ctrl+c, which works everywhere, only in the full help).
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Pick, k.Submit, k.Export, k.Write, k.Console, k.Copy, k.Print, k.Refresh,
+		k.Pick, k.Submit, k.Export, k.Write, k.Console, k.Copy, k.Print, k.Refresh, k.AutoRefresh,
 		k.NextSession, k.BackPicker, k.Back, k.Up, k.Down, k.Quit,
 	}
 }
@@ -67,7 +69,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Pick, k.Submit, k.Back, k.Cancel},
-		{k.Export, k.Write, k.Console, k.Refresh, k.NextSession, k.BackPicker, k.Quit},
+		{k.Export, k.Write, k.Console, k.Refresh, k.AutoRefresh, k.NextSession, k.BackPicker, k.Quit},
 		{k.Copy, k.Print},
 	}
 }
@@ -77,7 +79,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 func (k KeyMap) forScreen(s screen, d dashMode, sessions int) KeyMap {
 	all := []*key.Binding{
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Pick, &k.Submit, &k.Back,
-		&k.Export, &k.Write, &k.Console, &k.Refresh, &k.BackPicker, &k.NextSession, &k.Quit,
+		&k.Export, &k.Write, &k.Console, &k.Refresh, &k.AutoRefresh, &k.BackPicker, &k.NextSession, &k.Quit,
 		&k.Copy, &k.Print,
 	}
 	for _, b := range all {
@@ -105,7 +107,7 @@ func (k KeyMap) forScreen(s screen, d dashMode, sessions int) KeyMap {
 		case dashConsole:
 			on(&k.Copy, &k.Print, &k.Back, &k.Export, &k.Quit)
 		default:
-			on(&k.Export, &k.Write, &k.Console, &k.Refresh, &k.BackPicker, &k.Quit)
+			on(&k.Export, &k.Write, &k.Console, &k.Refresh, &k.AutoRefresh, &k.BackPicker, &k.Quit)
 			if sessions > 1 {
 				on(&k.NextSession)
 			}

@@ -179,7 +179,13 @@ func (m Model) updateGlobal(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 		if m.opt.Banner != nil {
 			m.banner = m.opt.Banner(m.now)
 		}
-		return m, m.tick(), true
+		var due []string
+		m.dash, due = m.dash.due(m.now)
+		cmds := []tea.Cmd{m.tick()}
+		for _, p := range due {
+			cmds = append(cmds, autoRefreshCmd(m.opt.Context, m.opt.Backend, p))
+		}
+		return m, tea.Batch(cmds...), true
 	case tea.InterruptMsg, quitMsg:
 		next, cmd := m.cancelAll()
 		return next, cmd, true
@@ -305,6 +311,9 @@ func (m Model) updateRequests(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 		return m, nil, true
 	case printURLMsg:
 		return m.quitWith(msg.url + "\n"), tea.Quit, true
+	case autoRefreshedMsg:
+		m.dash = m.dash.refreshed(msg, m.now)
+		return m, nil, true
 	}
 	return m, nil, false
 }
@@ -408,7 +417,7 @@ func (m Model) assumed(msg assumedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m.fail("cannot assume "+msg.profile, msg.err), nil
 	}
-	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.picker.writeName(msg.profile)})
+	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.picker.writeName(msg.profile), auto: true})
 	m.screen = screenDashboard
 	m.pending = pending{}
 	return m.layout(), recordCmd(m.hist, msg.profile)

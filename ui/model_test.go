@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switcher-cli/switcher/creds"
+	"github.com/switcher-cli/switcher/profiles"
 )
 
 // plain is the model's view content.
@@ -568,5 +569,60 @@ func TestBackToPickerReloadsRows(t *testing.T) {
 	m = drive(t, m, keys("dev")...)
 	if cur, _ := m.picker.current(); cur.Name != "dev" {
 		t.Errorf("typing after b filtered to %q, want dev (a fresh filter)", cur.Name)
+	}
+}
+
+// TestDashboardAutoRefresh: the dashboard refreshes a session by itself 10
+// minutes before it expires when no new code is needed, shows when, and the
+// a key turns that off.
+func TestDashboardAutoRefresh(t *testing.T) {
+	tests := []struct {
+		name    string
+		profile string
+		setup   func(f *fakeBackend)
+		keys    string
+		wantRef bool   // refreshed at +50m
+		want    string // on the Refresh line before it is due
+	}{
+		{name: "on by default", profile: "prod", wantRef: true, want: "Refresh   at 12:50 (automatic; a turns it off)"},
+		{name: "turned off", profile: "prod", keys: "a", want: "Refresh   off (a turns it on; r refreshes now)"},
+		{name: "direct MFA needs a code each time", profile: "prod", setup: func(f *fakeBackend) {
+			f.plans["prod"].MFA = profiles.MFADirect
+		}, want: "Refresh   manual: the MFA code goes on AssumeRole itself"},
+		{name: "the MFA session runs out first", profile: "prod", setup: func(f *fakeBackend) {
+			f.mfaLife = 30 * time.Minute
+		}, want: "manual: the MFA session runs out first (12:30)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			m := drive(t, testModel(t, f), keys(tt.profile+"<enter>123456<enter>"+tt.keys)...)
+			if !strings.Contains(plain(m), tt.want) {
+				t.Errorf("dashboard lacks %q:\n%s", tt.want, plain(m))
+			}
+			before := len(f.calls)
+			f.now = t0.Add(50 * time.Minute) // the fake's next session starts then
+			m = drive(t, m, tickMsg{id: m.tickID, t: t0.Add(50 * time.Minute)})
+			refreshed := len(f.calls) > before
+			if refreshed != tt.wantRef {
+				t.Fatalf("refreshed at +50m: %t, want %t (calls %v)", refreshed, tt.wantRef, f.calls[before:])
+			}
+			if !tt.wantRef {
+				return
+			}
+			if got := f.calls[len(f.calls)-1]; got != `assume prod code="" refresh=true` {
+				t.Errorf("the refresh asked %s", got)
+			}
+			screen := plain(m)
+			if !strings.Contains(screen, "Expires   13:50:00 UTC") || !strings.Contains(screen, "refreshed prod automatically") || !strings.Contains(screen, "at 13:40") {
+				t.Errorf("after the refresh:\n%s", screen)
+			}
+			if m.screen != screenDashboard {
+				t.Errorf("screen %v: an automatic refresh stays on the dashboard", m.screen)
+			}
+		})
 	}
 }
