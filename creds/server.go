@@ -73,6 +73,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	cur     *Session
+	body    []byte        // cur as the response JSON, built once per session
 	pending chan struct{} // closed when the refresh under way ends
 	lastErr error
 }
@@ -166,16 +167,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), orDuration(s.RequestTimeout, serverRequestWait))
 	defer cancel()
-	sess, err := s.Session(ctx)
+	body, err := s.response(ctx)
 	if err != nil {
 		writeServerJSON(w, http.StatusInternalServerError, serverError{Code: "SwitcherRefreshFailed", Message: "switcher: " + err.Error()})
 		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// response is the JSON of the session Session hands out, encoded once per
+// session: a fetch costs a lock and a write.
+func (s *Server) response(ctx context.Context) ([]byte, error) {
+	sess, err := s.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == sess && s.body != nil {
+		return s.body, nil
 	}
 	out := serverCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, Token: sess.SessionToken, AccountID: sess.AccountID}
 	if sess.Expires() {
 		out.Expiration = sess.Expiration.UTC().Format(time.RFC3339)
 	}
-	writeServerJSON(w, http.StatusOK, out)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	if s.cur == sess {
+		s.body = b
+	}
+	return b, nil
 }
 
 func orPath(p string) string {
@@ -190,8 +213,13 @@ func writeServerJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"code":"SwitcherError","message":"encoding"}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -261,7 +289,7 @@ func (s *Server) refresh(done chan struct{}) {
 		}
 		return
 	}
-	s.cur, s.lastErr = sess, nil
+	s.cur, s.body, s.lastErr = sess, nil, nil
 }
 
 // Run refreshes ahead of expiry while nobody asks (every CheckEvery), until
