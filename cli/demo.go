@@ -29,7 +29,7 @@ type DemoOptions struct {
 // NewCmdDemo is `switcher demo`.
 func NewCmdDemo(f *Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{
-		Picker: PickerOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf},
+		Picker: PickerOptions{IO: f.IO, Getenv: f.Getenv, Environ: f.Environ, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf},
 		Getenv: f.Getenv, Debugf: f.debugFunc(),
 	}
 	return &cobra.Command{
@@ -127,8 +127,23 @@ func demoBackend(opts *DemoOptions, dir, base string, client *http.Client) (*uiB
 	if err != nil {
 		return nil, err
 	}
+	st := &uiState{cfg: cfg, eng: eng}
 	return &uiBackend{
-		cfg: cfg, eng: eng, format: format, credsPath: credsPath, now: now,
+		quickRows: func() (rowsPage, error) {
+			rows := cfg.Rows()
+			return rowsPage{rows: rows, total: len(rows), cfg: cfg}, nil
+		},
+		state: func(...string) (*uiState, error) { return st, nil },
+		cachedLeft: func(rows []profiles.Row) map[string]time.Duration {
+			out := map[string]time.Duration{}
+			for _, r := range rows {
+				if left, ok := eng.CachedTimeLeft(r.Name); ok && r.Error == "" {
+					out[r.Name] = left
+				}
+			}
+			return out
+		},
+		format: format, credsPath: credsPath, now: now,
 		federation: func(string) (string, string) {
 			return base + stssim.FederationPath, base + stssim.ConsolePath
 		},

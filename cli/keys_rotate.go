@@ -41,7 +41,7 @@ func NewCmdKeysRotate(f *Factory, runF func(context.Context, *KeysRotateOptions)
 			return f.storeKeys(ctx, backend, profile, c, true)
 		},
 		IAM: func(signer creds.Credentials) creds.IAMClient {
-			return creds.NewIAMClient(signer, creds.IAMEndpoint(f.Getenv), creds.NewHTTPClient())
+			return creds.NewIAMClient(signer, creds.IAMEndpoint(f.Getenv), creds.NewHTTPClient(), f.Now)
 		}}
 	return &cobra.Command{
 		Use:   "rotate PROFILE",

@@ -99,7 +99,7 @@ func writeListTable(w io.Writer, rows []profiles.Row) error {
 		chain := strings.Join(r.Chain, " <- ")
 		switch {
 		case r.Error != "":
-			chain = "error: " + r.Short + " (switcher doctor)"
+			chain = "error: " + r.Short + "; see switcher doctor"
 		case r.Source == profiles.SourceNone:
 			chain += " (no credentials)"
 		default:

@@ -155,9 +155,14 @@ func TestAddCachedLeftMatches(t *testing.T) {
 			fac.bg.Wait()
 			want, got := cfg.Rows(), cfg.Rows()
 			cachedLeftOfEvery(t, fac, want, cfg)
-			fac.addCachedLeft(got, cfg)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("rows (-addCachedLeft +indexed):\n%s", diff)
+			for _, c := range []*profiles.Config{cfg, nil} { // loaded, and from the index
+				left := fac.cachedLeft(got, c)
+				for i := range got {
+					got[i].CachedLeftSeconds = int(left[got[i].Name].Seconds())
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("rows (-every profile asked +cachedLeft, config loaded: %v):\n%s", c != nil, diff)
+				}
 			}
 			cached := 0
 			for _, r := range got {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/switcher-cli/switcher/creds"
 	"github.com/switcher-cli/switcher/profiles"
 )
@@ -14,9 +16,41 @@ import (
 
 // listRows is the config's rows with the time left on cached sessions.
 func (f *Factory) listRows() ([]profiles.Row, error) {
-	cfgPath, credPath, err := f.paths()
+	rows, cfg, err := f.indexedRows(f.LoadConfig)
 	if err != nil {
 		return nil, err
+	}
+	left := f.cachedLeft(rows, cfg)
+	for i := range rows {
+		rows[i].CachedLeftSeconds = int(left[rows[i].Name].Seconds())
+	}
+	return rows, nil
+}
+
+// indexedRows is the config's rows without cached times: from the index
+// while both files are unchanged (cfg nil), else from the config load
+// gives (and then written to the index beside the command).
+func (f *Factory) indexedRows(load func() (*profiles.Config, error)) (rows []profiles.Row, cfg *profiles.Config, err error) {
+	page, err := f.rowsPage(load, -1)
+	return page.rows, page.cfg, err
+}
+
+// rowsPage is what rowsPage returns: with rest, rows are the first of
+// total, and rest decodes them all.
+type rowsPage struct {
+	rows  []profiles.Row
+	total int
+	rest  func() ([]profiles.Row, error)
+	cfg   *profiles.Config // when the config was loaded (the index missed)
+}
+
+// rowsPage is indexedRows that, from the index, decodes only the first
+// first rows (all when first < 0) and leaves the rest to page.rest: the
+// picker's first frame at 100,000 profiles costs a screenful of rows.
+func (f *Factory) rowsPage(load func() (*profiles.Config, error), first int) (rowsPage, error) {
+	cfgPath, credPath, err := f.paths()
+	if err != nil {
+		return rowsPage{}, err
 	}
 	st := f.indexStore()
 	var deps creds.Deps
@@ -27,50 +61,82 @@ func (f *Factory) listRows() ([]profiles.Row, error) {
 	}
 	if st != nil {
 		if payload, ok := st.Index(deps); ok {
-			if rows, err := profiles.DecodeRows(payload); err == nil {
+			if page, err := decodePage(payload, first); err == nil {
 				f.Debugf("list: rows from the index")
-				f.addCachedLeftFromIndex(rows)
-				return rows, nil
+				return page, nil
 			}
 		}
 	}
-	cfg, err := f.LoadConfig()
+	cfg, err := load()
 	if err != nil {
-		return nil, err
+		return rowsPage{}, err
 	}
 	rows := cfg.Rows()
 	if st != nil {
-		payload := profiles.EncodeRows(rows) // before addCachedLeft changes rows
+		payload := profiles.EncodeRows(rows)
 		f.background(func() {
 			if err := st.PutIndex(deps, payload); err != nil {
 				f.Debugf("list: rows index not written: %v", err)
 			}
 		})
 	}
-	f.addCachedLeft(rows, cfg)
-	return rows, nil
+	return rowsPage{rows: rows, total: len(rows), cfg: cfg}, nil
 }
 
-// addCachedLeftFromIndex is addCachedLeft for rows that came from the
-// index: the config is decoded only for the profiles with a live session
-// and their chains, and only when there are some.
-func (f *Factory) addCachedLeftFromIndex(rows []profiles.Row) {
+func decodePage(payload []byte, first int) (rowsPage, error) {
+	d, err := profiles.NewRowsDecoder(payload)
+	if err != nil {
+		return rowsPage{}, err
+	}
+	if first < 0 || first >= d.Len() {
+		rows, err := d.Decode(d.Len())
+		return rowsPage{rows: rows, total: len(rows)}, err
+	}
+	rows, err := d.Decode(first)
+	if err != nil {
+		return rowsPage{}, err
+	}
+	return rowsPage{rows: rows, total: d.Len(), rest: func() ([]profiles.Row, error) { return d.Decode(d.Len()) }}, nil
+}
+
+// cachedLeft is the time left on the cached sessions of rows' profiles
+// (no STS call, no lock), asking the engine only about the profiles the
+// store has a live session for: O(cache entries), not O(profiles). cfg is
+// the whole config when it was loaded; when nil (the rows came from the
+// index) only those profiles and their chains are decoded, and only when
+// there are some. The engine checks that an entry is the one for the
+// profile's current chain.
+func (f *Factory) cachedLeft(rows []profiles.Row, cfg *profiles.Config) map[string]time.Duration {
 	live := f.liveProfiles()
-	var names []string
+	var names, chains []string
 	for i := range rows {
 		if live[rows[i].Name] && rows[i].Error == "" && rows[i].Source != profiles.SourceNone {
-			names = append(names, rows[i].Chain...)
+			names = append(names, rows[i].Name)
+			chains = append(chains, rows[i].Chain...)
 		}
 	}
 	if len(names) == 0 {
-		return
+		return nil
 	}
-	cfg, err := f.loadConfigFor(names)
+	if cfg == nil {
+		var err error
+		if cfg, err = f.loadConfigFor(chains); err != nil {
+			f.Debugf("list: no cached times: %v", err)
+			return nil
+		}
+	}
+	e, err := f.Engine(cfg)
 	if err != nil {
 		f.Debugf("list: no cached times: %v", err)
-		return
+		return nil
 	}
-	f.addCachedLeft(rows, cfg)
+	out := make(map[string]time.Duration, len(names))
+	for _, n := range names {
+		if left, ok := e.CachedTimeLeft(n); ok {
+			out[n] = left
+		}
+	}
+	return out
 }
 
 // liveProfiles are the profiles the cache holds an unexpired session for.
@@ -84,29 +150,4 @@ func (f *Factory) liveProfiles() map[string]bool {
 		return nil
 	}
 	return st.LiveProfiles()
-}
-
-// addCachedLeft fills the time left on cached sessions (no STS call, no
-// lock), asking the engine only about the profiles the store has a live
-// session for: O(cache entries), not O(profiles). The engine checks that
-// the entry is the one for the profile's current chain.
-func (f *Factory) addCachedLeft(rows []profiles.Row, cfg *profiles.Config) {
-	live := f.liveProfiles()
-	if len(live) == 0 {
-		return
-	}
-	e, err := f.Engine(cfg)
-	if err != nil {
-		f.Debugf("list: no cached times: %v", err)
-		return
-	}
-	for i := range rows {
-		r := &rows[i]
-		if !live[r.Name] || r.Error != "" || r.Source == profiles.SourceNone {
-			continue
-		}
-		if left, ok := e.CachedTimeLeft(r.Name); ok {
-			r.CachedLeftSeconds = int(left.Seconds())
-		}
-	}
 }

@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/creds"
@@ -24,6 +27,7 @@ import (
 type PickerOptions struct {
 	IO      IOStreams
 	Getenv  func(string) string
+	Environ func() []string
 	Now     func() time.Time
 	GOOS    string
 	OpenTTY func() (in, out *os.File, err error)
@@ -41,14 +45,8 @@ type PickerOptions struct {
 //
 //	eval "$(switcher)"
 func NewCmdPicker(f *Factory, runF func(context.Context, *PickerOptions) error) *cobra.Command {
-	opts := &PickerOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf,
-		Backend: func() (ui.Backend, error) {
-			cfg, err := f.LoadConfig()
-			if err != nil {
-				return nil, err
-			}
-			return f.uiBackend(cfg)
-		}}
+	opts := &PickerOptions{IO: f.IO, Getenv: f.Getenv, Environ: f.Environ, Now: f.Now, GOOS: f.GOOS, OpenTTY: f.OpenTTY, Debugf: f.Debugf,
+		Backend: func() (ui.Backend, error) { return f.uiBackend() }}
 	return &cobra.Command{
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,6 +56,21 @@ func NewCmdPicker(f *Factory, runF func(context.Context, *PickerOptions) error) 
 			return pickerRun(cmd.Context(), opts)
 		},
 	}
+}
+
+// colorProfile is the terminal's colour profile from the environment
+// alone. Left to itself Bubble Tea detects it, and inside tmux that runs
+// `tmux info`, tens of milliseconds before the first frame; the UI uses
+// only the 16 basic colours, which every profile but Ascii shows alike.
+func colorProfile(noColor bool, environ func() []string) colorprofile.Profile {
+	if noColor {
+		return colorprofile.Ascii
+	}
+	var env []string
+	if environ != nil {
+		env = environ()
+	}
+	return colorprofile.Env(env)
 }
 
 // errNoTTY says there is no terminal to draw on.
@@ -85,15 +98,19 @@ func pickerRun(ctx context.Context, opts *PickerOptions) error {
 			opts.Debugf("ui: no history: %v", err)
 		}
 	}
+	noColor := opts.Getenv("NO_COLOR") != "" || opts.Getenv("TERM") == "dumb"
 	m := ui.New(ui.Options{
 		Backend: b,
 		Context: ctx,
 		Now:     opts.Now,
-		NoColor: opts.Getenv("NO_COLOR") != "" || opts.Getenv("TERM") == "dumb",
+		NoColor: noColor,
 		History: hist,
 		Banner:  opts.Banner,
 	})
-	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx))
+	// 120 frames a second (Bubble Tea's most): a frame waits for the
+	// renderer's tick, so this halves what the first one waits.
+	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx),
+		tea.WithColorProfile(colorProfile(noColor, opts.Environ)), tea.WithFPS(120))
 	final, err := p.Run()
 	if err != nil {
 		if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) || ctx.Err() != nil {
@@ -118,32 +135,38 @@ func pickerRun(ctx context.Context, opts *PickerOptions) error {
 }
 
 // uiBackend implements ui.Backend with the config, the engine and the
-// writers; the demo changes the console endpoints.
+// writers; the demo changes the console endpoints. The first screen needs
+// only the rows (quickRows: the list rows index when the files are
+// unchanged, else the config's). What comes after asks for a config
+// holding the profiles it is about (state): from the index only those and
+// their chains are decoded, so picking at 100,000 profiles does not wait
+// for the whole file.
 type uiBackend struct {
-	cfg       *profiles.Config
-	eng       *creds.Engine
-	opt       creds.Options
-	format    creds.Format
-	credsPath string
-	now       func() time.Time
+	quickRows func() (rowsPage, error)
+	state     func(names ...string) (*uiState, error)
+	// cachedLeft is the time left on the cached sessions of the rows.
+	cachedLeft func(rows []profiles.Row) map[string]time.Duration
+	format     creds.Format
+	credsPath  string
+	now        func() time.Time
 	// console sign-in: the federation endpoint and destination for a
 	// region ("" for the partition's defaults) and the HTTP client.
 	federation  func(region string) (endpoint, destination string)
 	consoleHTTP *http.Client
+
+	mu   sync.Mutex
+	rows []profiles.Row // the last Rows, for Details
 }
 
-func (f *Factory) uiBackend(cfg *profiles.Config) (*uiBackend, error) {
-	eng, err := f.Engine(cfg)
-	if err != nil {
-		return nil, err
-	}
-	// The TUI asks for codes itself; the engine must never read the tty
-	// under it (mfa_process still runs in the engine).
-	eng.Prompt = nil
-	opt, err := f.AssumeOptions()
-	if err != nil {
-		return nil, err
-	}
+// uiState is a config (with at least the profiles asked for) and an
+// engine on it.
+type uiState struct {
+	cfg *profiles.Config
+	eng *creds.Engine
+	opt creds.Options
+}
+
+func (f *Factory) uiBackend() (*uiBackend, error) {
 	format, err := exportFormat("", f.Getenv, f.GOOS)
 	if err != nil {
 		return nil, err
@@ -152,60 +175,171 @@ func (f *Factory) uiBackend(cfg *profiles.Config) (*uiBackend, error) {
 	if err != nil {
 		return nil, err
 	}
+	opt, err := f.AssumeOptions()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu   sync.Mutex
+		full *profiles.Config // loaded when the rows index missed
+	)
+	loaded := func() *profiles.Config {
+		mu.Lock()
+		defer mu.Unlock()
+		return full
+	}
 	return &uiBackend{
-		cfg: cfg, eng: eng, opt: opt, format: format, credsPath: path, now: f.Now,
+		quickRows: func() (rowsPage, error) {
+			page, err := f.rowsPage(f.LoadConfig, firstScreenRows)
+			if page.cfg != nil {
+				mu.Lock()
+				full = page.cfg
+				mu.Unlock()
+			}
+			return page, err
+		},
+		state: func(names ...string) (*uiState, error) {
+			cfg := loaded()
+			if cfg == nil {
+				var err error
+				if cfg, err = f.loadConfigFor(names); err != nil {
+					return nil, err
+				}
+			}
+			eng, err := f.Engine(cfg)
+			if err != nil {
+				return nil, err
+			}
+			// The TUI asks for codes itself; the engine must never read
+			// the tty under it (mfa_process still runs in the engine).
+			eng.Prompt = nil
+			return &uiState{cfg: cfg, eng: eng, opt: opt}, nil
+		},
+		cachedLeft: func(rows []profiles.Row) map[string]time.Duration { return f.cachedLeft(rows, loaded()) },
+		format:     format, credsPath: path, now: f.Now,
 		federation: creds.ConsoleEndpoints,
 	}, nil
 }
 
+// firstScreenRows is how many rows the picker's first frame decodes, more
+// than any terminal shows.
+const firstScreenRows = 256
+
 // Rows lists every profile, role profiles first, with what makes it
-// unusable (a plan error, a doctor error, no credentials at all).
-func (b *uiBackend) Rows() ([]ui.Row, error) {
-	problems := map[string]string{}
-	for _, f := range b.cfg.Doctor() {
-		if f.Severity == profiles.SeverityError && f.Profile != "" && problems[f.Profile] == "" {
-			problems[f.Profile] = fmt.Sprintf("%s (%s)", f.Message, f.Pos)
+// unusable: a value STS would reject or a broken chain (what plan and
+// doctor report), or no credentials at all. From the index only the
+// first screenful is decoded before the first frame; Rest has them all.
+func (b *uiBackend) Rows() (ui.RowsPage, error) {
+	defer pauseGC()()
+	page, err := b.quickRows()
+	if err != nil {
+		return ui.RowsPage{}, err
+	}
+	b.setRows(page.rows)
+	out := ui.RowsPage{Rows: uiRows(page.rows), Total: page.total}
+	if page.rest != nil {
+		out.Rest = func() ([]ui.Row, error) {
+			defer pauseGC()()
+			all, err := page.rest()
+			if err != nil {
+				return nil, err
+			}
+			b.setRows(all)
+			return uiRows(all), nil
 		}
 	}
-	now := b.now()
-	var rows []ui.Row
-	for _, lr := range b.cfg.Rows() {
-		r := ui.Row{
+	return out, nil
+}
+
+func (b *uiBackend) setRows(rows []profiles.Row) {
+	b.mu.Lock()
+	b.rows = rows
+	b.mu.Unlock()
+}
+
+// uiRows are the picker's rows of the list's.
+func uiRows(lrs []profiles.Row) []ui.Row {
+	rows := make([]ui.Row, len(lrs))
+	for i := range lrs {
+		lr := &lrs[i]
+		r := &rows[i]
+		*r = ui.Row{
 			Name: lr.Name, Account: lr.Account, Role: lr.Role, Region: lr.Region,
 			MFASerial: lr.MFASerial, IsRole: lr.RoleARN != "",
-			WriteName: defaultWriteName(b.cfg, lr.Name),
 		}
 		switch {
 		case lr.Error != "":
 			r.Problem = lr.Short
-		case problems[lr.Name] != "":
-			r.Problem = problems[lr.Name]
 		case lr.Source == profiles.SourceNone:
 			r.Problem = "no credentials here (only settings such as region)"
 		}
-		if r.Problem == "" {
-			if left, ok := b.eng.CachedTimeLeft(lr.Name); ok {
-				r.CachedUntil = now.Add(left)
-			}
-		}
-		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows
+}
+
+// pauseGC turns the garbage collector off until the returned func is
+// called (with a soft memory limit of 512 MiB, beyond which it collects
+// anyway). Loading the rows allocates only what stays live, so a
+// collection then frees nothing: at 100,000 profiles the two or three it
+// would run cost about 100 ms before the first frame.
+func pauseGC() (restore func()) {
+	limit := debug.SetMemoryLimit(512 << 20)
+	pct := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// Details is what the first screen goes without: the time left on cached
+// sessions (asked only of the profiles the cache holds a session for).
+func (b *uiBackend) Details() (map[string]ui.RowDetail, error) {
+	b.mu.Lock()
+	rows := b.rows
+	b.mu.Unlock()
+	now := b.now()
+	out := map[string]ui.RowDetail{}
+	for name, left := range b.cachedLeft(rows) {
+		out[name] = ui.RowDetail{CachedUntil: now.Add(left)}
+	}
+	return out, nil
+}
+
+// WriteName is the credentials-file section suggested for profile's
+// session: its own name when that can be written, else NAME-session.
+func (b *uiBackend) WriteName(profile string) string {
+	st, err := b.state(profile, profile+"-session")
+	if err != nil {
+		return profile
+	}
+	return defaultWriteName(st.cfg, profile)
 }
 
 // Plan is the profile's plan with --duration applied.
 func (b *uiBackend) Plan(profile string) (*profiles.Plan, error) {
-	return b.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: b.opt.DurationSeconds, NoSession: b.opt.NoSession})
+	st, err := b.state(profile)
+	if err != nil {
+		return nil, err
+	}
+	return st.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: st.opt.DurationSeconds, NoSession: st.opt.NoSession})
 }
 
 // NeedsMFA asks the engine whether a code must be typed now.
 func (b *uiBackend) NeedsMFA(profile string) (string, bool, error) {
-	return b.eng.NeedsMFACode(profile, b.opt)
+	st, err := b.state(profile)
+	if err != nil {
+		return "", false, err
+	}
+	return st.eng.NeedsMFACode(profile, st.opt)
 }
 
 // Assume runs the engine, turning its step events into the UI's.
 func (b *uiBackend) Assume(ctx context.Context, req ui.AssumeRequest) (*creds.Session, error) {
-	opt := b.opt
+	st, err := b.state(req.Profile)
+	if err != nil {
+		return nil, err
+	}
+	opt := st.opt
 	if req.MFACode != "" {
 		opt.MFACode = req.MFACode
 	}
@@ -215,7 +349,7 @@ func (b *uiBackend) Assume(ctx context.Context, req ui.AssumeRequest) (*creds.Se
 			req.OnStep(ui.StepEvent{Index: ev.Index, Done: ev.Done, Cached: ev.Cached, Err: ev.Err})
 		}
 	}
-	return b.eng.Assume(ctx, req.Profile, opt)
+	return st.eng.Assume(ctx, req.Profile, opt)
 }
 
 // Exports are the statements for the shell in $SHELL's format.
@@ -230,7 +364,11 @@ func (b *uiBackend) Exports(s *creds.Session) (string, error) {
 // Write stores s as section name of the credentials file, refusing a name
 // a config profile would shadow.
 func (b *uiBackend) Write(s *creds.Session, name string) (string, error) {
-	if err := checkWriteTarget(b.cfg, s.Profile, name, false); err != nil {
+	st, err := b.state(s.Profile, name, s.Profile+"-session")
+	if err != nil {
+		return "", err
+	}
+	if err := checkWriteTarget(st.cfg, s.Profile, name, false); err != nil {
 		return "", err
 	}
 	f := creds.CredentialsFile{Path: b.credsPath, Now: b.now}

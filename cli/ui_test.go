@@ -81,10 +81,11 @@ func demoFixture(t *testing.T) (*uiBackend, *stssim.Sim) {
 
 func TestUIBackendRows(t *testing.T) {
 	b, _ := demoFixture(t)
-	rows, err := b.Rows()
+	page, err := b.Rows()
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows := page.Rows
 	type row struct{ Name, Account, Role, Problem string }
 	var got []row
 	for _, r := range rows {
@@ -174,7 +175,11 @@ func TestUIBackendRefusedRole(t *testing.T) {
 	if err == nil {
 		t.Fatal("audit was assumed")
 	}
-	for _, want := range []string{"profile audit", "trust policy", filepath.Base(b.cfg.ConfigFile)} {
+	st, err2 := b.state("audit")
+	if err2 != nil {
+		t.Fatal(err2)
+	}
+	for _, want := range []string{"profile audit", "trust policy", filepath.Base(st.cfg.ConfigFile)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}

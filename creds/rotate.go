@@ -4,22 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	smithy "github.com/aws/smithy-go"
 )
-
-// IAMClient is the part of *iam.Client that rotation calls.
-type IAMClient interface {
-	CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, optFns ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error)
-	DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, optFns ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
-}
 
 // IAMEndpoint is where IAM calls go: AWS_ENDPOINT_URL_IAM, else
 // AWS_ENDPOINT_URL (as the SDKs read them), else "" for the SDK's default.
@@ -30,26 +19,6 @@ func IAMEndpoint(getenv func(string) string) string {
 		}
 	}
 	return ""
-}
-
-// NewIAMClient is the SDK's IAM client signed by c, at endpoint (""
-// for IAM's own), with the STS calls' timeouts and retries.
-func NewIAMClient(c Credentials, endpoint string, httpClient *http.Client) *iam.Client {
-	opts := iam.Options{
-		Region:      "us-east-1", // IAM is global; its endpoint is signed for us-east-1
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
-		Retryer: retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = retryMaxAttempts
-			so.MaxBackoff = retryMaxBackoff
-		}),
-	}
-	if httpClient != nil {
-		opts.HTTPClient = httpClient
-	}
-	if endpoint != "" {
-		opts.BaseEndpoint = aws.String(endpoint)
-	}
-	return iam.New(opts)
 }
 
 // Rotation replaces a profile's long-term access key: IAM CreateAccessKey,
@@ -103,15 +72,12 @@ func (r Rotation) debugf(format string, args ...any) {
 // Run rotates and returns the new keys' identity.
 func (r Rotation) Run(ctx context.Context) (Credentials, Identity, error) {
 	oldKey := "the old key …" + KeyIDSuffix(r.Old.AccessKeyID)
-	out, err := r.IAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{})
+	out, err := r.IAM.CreateAccessKey(ctx)
 	if err != nil {
 		return Credentials{}, Identity{}, &RotateError{Profile: r.Profile, Stage: "CreateAccessKey", Err: explainIAM(err),
 			Live: oldKey + " is unchanged, in the keyring and in IAM", Fix: iamFix(err)}
 	}
-	if out.AccessKey == nil {
-		return Credentials{}, Identity{}, &RotateError{Profile: r.Profile, Stage: "CreateAccessKey", Err: errors.New("IAM returned no key"), Live: oldKey + " is unchanged"}
-	}
-	nk := Credentials{AccessKeyID: aws.ToString(out.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(out.AccessKey.SecretAccessKey)}
+	nk := Credentials{AccessKeyID: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey}
 	newKey := "the new key …" + KeyIDSuffix(nk.AccessKeyID)
 	r.debugf("rotate %s: created %s", r.Profile, newKey)
 	id, err := r.verify(ctx, nk)
@@ -122,7 +88,7 @@ func (r Rotation) Run(ctx context.Context) (Credentials, Identity, error) {
 		return Credentials{}, Identity{}, r.undo(ctx, nk, "storing the new key", err, oldKey)
 	}
 	r.debugf("rotate %s: stored %s; deleting %s", r.Profile, newKey, oldKey)
-	if _, err := r.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(r.Old.AccessKeyID)}); err != nil {
+	if err := r.IAM.DeleteAccessKey(ctx, r.Old.AccessKeyID); err != nil {
 		return nk, id, &RotateError{Profile: r.Profile, Stage: "DeleteAccessKey of the old key", Err: explainIAM(err),
 			Live: newKey + " is in the keyring and works, but " + oldKey + " is still active in IAM",
 			Fix:  "delete it: aws iam delete-access-key --access-key-id <the key ending " + KeyIDSuffix(r.Old.AccessKeyID) + "> (aws iam list-access-keys lists them)"}
@@ -161,7 +127,7 @@ func (r Rotation) verify(ctx context.Context, c Credentials) (Identity, error) {
 // old one, still in the keyring, is the one key.
 func (r Rotation) undo(ctx context.Context, nk Credentials, stage string, cause error, oldKey string) error {
 	e := &RotateError{Profile: r.Profile, Stage: stage, Err: cause, Live: oldKey + " is still in the keyring and active"}
-	if _, err := r.IAM.DeleteAccessKey(context.WithoutCancel(ctx), &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(nk.AccessKeyID)}); err != nil {
+	if err := r.IAM.DeleteAccessKey(context.WithoutCancel(ctx), nk.AccessKeyID); err != nil {
 		e.Live += ", and the new key …" + KeyIDSuffix(nk.AccessKeyID) + " could not be deleted (" + explainIAM(err).Error() + ")"
 		e.Fix = "delete it: aws iam delete-access-key --access-key-id <the key ending " + KeyIDSuffix(nk.AccessKeyID) + ">"
 		return e

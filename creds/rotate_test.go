@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	smithy "github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,32 +21,31 @@ type fakeIAM struct {
 	n         int
 }
 
-func (f *fakeIAM) CreateAccessKey(_ context.Context, _ *iam.CreateAccessKeyInput, _ ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error) {
+func (f *fakeIAM) CreateAccessKey(context.Context) (AccessKey, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.createErr != nil {
-		return nil, f.createErr
+		return AccessKey{}, f.createErr
 	}
 	f.n++
 	id := "AKIAFAKENEWKEY0000" + string(rune('0'+f.n)) + "9"
 	f.keys = append(f.keys, id)
-	return &iam.CreateAccessKeyOutput{AccessKey: &iamtypes.AccessKey{AccessKeyId: aws.String(id), SecretAccessKey: aws.String("new-secret")}}, nil
+	return AccessKey{AccessKeyID: id, SecretAccessKey: "new-secret"}, nil
 }
 
-func (f *fakeIAM) DeleteAccessKey(_ context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
+func (f *fakeIAM) DeleteAccessKey(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id := aws.ToString(in.AccessKeyId)
 	if err := f.deleteErr[id]; err != nil {
-		return nil, err
+		return err
 	}
 	for i, k := range f.keys {
 		if k == id {
 			f.keys = append(f.keys[:i], f.keys[i+1:]...)
-			return &iam.DeleteAccessKeyOutput{}, nil
+			return nil
 		}
 	}
-	return nil, &smithy.GenericAPIError{Code: "NoSuchEntity", Message: "The Access Key with id " + id + " cannot be found."}
+	return &smithy.GenericAPIError{Code: "NoSuchEntity", Message: "The Access Key with id " + id + " cannot be found."}
 }
 
 func TestRotation(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -164,30 +163,17 @@ func (d *doctor) resolveError(p *Profile, err error) {
 
 // values checks the profile's own settings against STS's rules.
 func (d *doctor) values(p *Profile) {
+	var fs []Finding
 	if p.IsRole() {
-		h := newHop(p)
-		for _, f := range hopFindings([]Hop{h}) {
-			d.add(f)
-		}
-		if h.DurationSeconds != 0 {
-			if err := ValidateDuration(h.DurationSeconds); err != nil {
-				d.fail(p, KeyDurationSeconds, h.Duration.Pos, err.Error(),
-					"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
-			}
-		}
-	} else if v, ok := p.Get(KeyMFASerial); ok {
-		if err := ValidateMFASerial(v.Value); err != nil {
-			d.fail(p, KeyMFASerial, v.Pos, err.Error(), "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)")
-		}
+		fs = roleValueFindings(p)
+	} else {
+		fs = sourceValueFindings(p)
 	}
-	if v, ok := p.Get(KeyMFASessionDuration); ok {
-		n, err := strconv.Atoi(v.Value)
-		if err != nil {
-			d.fail(p, KeyMFASessionDuration, v.Pos, fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
-				"write seconds, e.g. mfa_session_duration = 43200")
-		} else if err := ValidateMFASessionDuration(n); err != nil {
-			d.fail(p, KeyMFASessionDuration, v.Pos, err.Error(), "use 900 to 129600 seconds")
-		}
+	for _, f := range fs {
+		d.add(f)
+	}
+	for _, f := range sessionDurationFindings(p) {
+		d.add(f)
 	}
 	if v, ok := p.Get(KeyServices); ok {
 		if _, ok := d.c.services[v.Value]; !ok {

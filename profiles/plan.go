@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,9 +58,85 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 			"mfa_serial is ignored: AssumeRoleWithWebIdentity takes no MFA code", "remove mfa_serial from this profile")
 		pl.MFA, pl.MFASerial = MFANone, Value{}
 	}
-	pl.Findings = append(pl.Findings, hopFindings(ch.Hops)...)
+	pl.Findings = append(pl.Findings, c.chainValueFindings(ch.Names, ch.Source.Profile, func(yield func(*Profile) bool) {
+		for _, h := range ch.Hops {
+			if !yield(c.byName[h.Profile]) {
+				return
+			}
+		}
+	})...)
 	c.sortFindings(pl.Findings)
 	return pl, nil
+}
+
+// chainValueFindings checks the settings of every profile along a chain
+// (names, target first) against STS's rules, as doctor checks each
+// profile: the role settings of each hop, the source's mfa_serial, and
+// every mfa_session_duration. Plan reports them, so that a profile that
+// doctor finds an error along is one export refuses and list marks.
+func (c *Config) chainValueFindings(names []string, source string, hops iter.Seq[*Profile]) []Finding {
+	var out []Finding
+	isHop := false
+	for p := range hops {
+		out = append(out, roleValueFindings(p)...)
+		isHop = isHop || p.Name == source
+	}
+	if sp, ok := c.byName[source]; ok && !isHop {
+		out = append(out, sourceValueFindings(sp)...)
+	}
+	for _, n := range names {
+		if p, ok := c.byName[n]; ok {
+			out = append(out, sessionDurationFindings(p)...)
+		}
+	}
+	return out
+}
+
+// roleValueFindings checks a role profile's settings: role_arn, session
+// name, external id, mfa_serial, source identity, tags and duration_seconds.
+func roleValueFindings(p *Profile) []Finding {
+	h := newHop(p)
+	out := hopFindings([]Hop{h})
+	if h.DurationSeconds != 0 {
+		if err := ValidateDuration(h.DurationSeconds); err != nil {
+			out = append(out, Finding{Severity: SeverityError, Profile: p.Name, Key: KeyDurationSeconds, Pos: h.Duration.Pos, Message: err.Error(),
+				Fix: "use 900 to 43200 seconds (and no more than the role's maximum session duration)"})
+		}
+	}
+	return out
+}
+
+// sourceValueFindings checks what a source profile (no role) says to STS:
+// its mfa_serial.
+func sourceValueFindings(p *Profile) []Finding {
+	v, ok := p.Get(KeyMFASerial)
+	if !ok {
+		return nil
+	}
+	if err := ValidateMFASerial(v.Value); err != nil {
+		return []Finding{{Severity: SeverityError, Profile: p.Name, Key: KeyMFASerial, Pos: v.Pos, Message: err.Error(),
+			Fix: "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)"}}
+	}
+	return nil
+}
+
+// sessionDurationFindings checks a profile's mfa_session_duration.
+func sessionDurationFindings(p *Profile) []Finding {
+	v, ok := p.Get(KeyMFASessionDuration)
+	if !ok {
+		return nil
+	}
+	f := Finding{Severity: SeverityError, Profile: p.Name, Key: KeyMFASessionDuration, Pos: v.Pos}
+	n, err := strconv.Atoi(v.Value)
+	switch {
+	case err != nil:
+		f.Message, f.Fix = fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value), "write seconds, e.g. mfa_session_duration = 43200"
+	case ValidateMFASessionDuration(n) != nil:
+		f.Message, f.Fix = ValidateMFASessionDuration(n).Error(), "use 900 to 129600 seconds"
+	default:
+		return nil
+	}
+	return []Finding{f}
 }
 
 // requestedDurations is what each hop asks for (duration_seconds, or
@@ -87,16 +164,8 @@ func (pl *Plan) mfaSessionStep() Step {
 		return st
 	}
 	st.DurationPos = v.Pos
-	n, err := strconv.Atoi(v.Value)
-	switch {
-	case err != nil:
-		pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
-			fmt.Sprintf("mfa_session_duration %q is not a whole number of seconds", v.Value),
-			"write seconds, e.g. mfa_session_duration = 43200")
-	case ValidateMFASessionDuration(n) != nil:
-		pl.finding(SeverityError, src.Profile, KeyMFASessionDuration, v.Pos,
-			ValidateMFASessionDuration(n).Error(), "use 900 to 129600 seconds")
-	default:
+	// An invalid value is a finding of chainValueFindings.
+	if n, err := strconv.Atoi(v.Value); err == nil && ValidateMFASessionDuration(n) == nil {
 		st.RequestedSeconds, st.GrantedSeconds = n, n
 	}
 	return st
@@ -144,7 +213,8 @@ func (pl *Plan) hopDuration(st *Step) {
 		want = DefaultRoleDuration
 	}
 	st.GrantedSeconds = want
-	if st.RequestedSeconds != 0 {
+	if st.RequestedSeconds != 0 && st.DurationPos.File == "" {
+		// --duration; a duration_seconds is a finding of chainValueFindings.
 		if err := ValidateDuration(st.RequestedSeconds); err != nil {
 			pl.finding(SeverityError, h.Profile, KeyDurationSeconds, st.DurationPos, durationSource(st.DurationPos)+err.Error(),
 				"use 900 to 43200 seconds (and no more than the role's maximum session duration)")
@@ -255,6 +325,13 @@ func (m mfaChoice) stepSerial(src Source, hops []hopMFA, i int) string {
 }
 
 // sortFindings orders findings by file (config first) and line, stably.
+func severityRank(s Severity) int {
+	if s == SeverityError {
+		return 0
+	}
+	return 1
+}
+
 func (c *Config) sortFindings(fs []Finding) {
 	rank := func(p Pos) int {
 		switch p.File {
@@ -274,7 +351,10 @@ func (c *Config) sortFindings(fs []Finding) {
 		if a.Pos.File != b.Pos.File {
 			return strings.Compare(a.Pos.File, b.Pos.File)
 		}
-		return a.Pos.Line - b.Pos.Line
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return severityRank(a.Severity) - severityRank(b.Severity) // errors first on a line
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Row is one profile as `switcher list` and the picker show it: what the
@@ -35,7 +36,8 @@ type Row struct {
 // SourceNone is Row.Source for a profile with no credential settings.
 const SourceNone = "none"
 
-// ShortError is the problem alone, for a table cell.
+// ShortError is the problem and where it is, without the fix, for a
+// table cell or the picker.
 func ShortError(err error) string {
 	var (
 		ce  *ConfigError
@@ -43,6 +45,9 @@ func ShortError(err error) string {
 	)
 	switch {
 	case errors.As(err, &ce):
+		if p := ce.Pos.String(); ce.Pos.Line > 0 {
+			return ce.Msg + " (" + p + ")"
+		}
 		return ce.Msg
 	case errors.As(err, &cyc):
 		return "source_profile cycle: " + strings.Join(cyc.Names, " -> ")
@@ -117,6 +122,10 @@ func (c *Config) RowFor(p *Profile) Row {
 		r.Error = err.Error()
 		r.Short = ShortError(err)
 		return r
+	}
+	if sum.Problem != nil { // a value STS would reject: Plan's error, doctor's too
+		r.Error = sum.Problem.Error()
+		r.Short = ShortError(sum.Problem)
 	}
 	r.Chain = sum.Names
 	r.Source = sum.Source.String()
@@ -270,26 +279,62 @@ func (d *rowDecoder) row(r, prev *Row, pool *[]string, perRow int) {
 	r.Chain = (*pool)[start:len(*pool):len(*pool)]
 }
 
-// DecodeRows reads rows EncodeRows wrote.
+// DecodeRows reads rows EncodeRows wrote. It takes data over: the rows'
+// strings are slices of it, so data must not change afterwards.
 func DecodeRows(data []byte) ([]Row, error) {
-	d := &rowDecoder{data: data, all: string(data)}
+	d, err := NewRowsDecoder(data)
+	if err != nil {
+		return nil, err
+	}
+	return d.Decode(d.Len())
+}
+
+// RowsDecoder reads rows EncodeRows wrote a few at a time, so that the
+// first screen of a long list costs only its own rows: the picker's first
+// frame at 100,000 profiles decodes a screenful, then the rest.
+type RowsDecoder struct {
+	d      rowDecoder
+	rows   []Row // decoded so far; capacity n, touched only as filled
+	pool   []string
+	perRow int
+}
+
+// NewRowsDecoder starts reading data (which it takes over, as DecodeRows).
+func NewRowsDecoder(data []byte) (*RowsDecoder, error) {
+	d := rowDecoder{data: data}
+	if len(data) > 0 {
+		d.all = unsafe.String(&data[0], len(data)) // data is ours and never changes: no copy
+	}
 	n := d.next()
 	if d.bad || n > uint64(len(data)) {
 		return nil, ErrBadRows
 	}
-	rows := make([]Row, n)
-	perRow := 4 * len(rows)
-	pool := make([]string, 0, perRow) // the chains, sliced out of one array
+	rd := &RowsDecoder{d: d, rows: make([]Row, 0, n)}
+	rd.perRow = 4 * int(min(n, 4096))
+	return rd, nil
+}
+
+// Len is the number of rows in all.
+func (rd *RowsDecoder) Len() int { return cap(rd.rows) }
+
+// Decode reads up to k more rows and returns every row read so far. Once
+// all are read it checks that nothing follows them.
+func (rd *RowsDecoder) Decode(k int) ([]Row, error) {
 	var prev Row
-	for i := range rows {
-		d.row(&rows[i], &prev, &pool, perRow)
-		if d.bad {
+	if len(rd.rows) > 0 {
+		prev = rd.rows[len(rd.rows)-1]
+	}
+	for range min(k, cap(rd.rows)-len(rd.rows)) {
+		rd.rows = rd.rows[:len(rd.rows)+1]
+		r := &rd.rows[len(rd.rows)-1]
+		rd.d.row(r, &prev, &rd.pool, rd.perRow)
+		if rd.d.bad {
 			return nil, ErrBadRows
 		}
-		prev = rows[i]
+		prev = *r
 	}
-	if d.off != len(data) {
+	if len(rd.rows) == cap(rd.rows) && rd.d.off != len(rd.d.data) {
 		return nil, ErrBadRows
 	}
-	return rows, nil
+	return rd.rows, nil
 }

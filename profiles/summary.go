@@ -1,5 +1,7 @@
 package profiles
 
+import "slices"
+
 // Summary is what `switcher list` shows of a profile: what Plan(name,
 // PlanOptions{}) says of its chain, region and MFA, without the steps, the
 // words saying who signs each call, and the findings.
@@ -9,6 +11,9 @@ type Summary struct {
 	Region    string // the first region set along the chain
 	MFA       MFAMode
 	MFASerial string // the serial of the first MFA code, when MFA != MFANone
+	// Problem is the first error finding of Plan: a value along the chain
+	// that STS would reject (a *ConfigError); nil when there is none.
+	Problem error
 }
 
 // Summarize is Plan(name, PlanOptions{}) reduced to a Summary, for a
@@ -31,6 +36,16 @@ func (c *Config) Summarize(name string) (Summary, error) {
 	s := Summary{Names: ch.Names, Source: ch.Source.Kind, Region: c.chainRegion(ch.Names).Value, MFA: m.mode, MFASerial: m.serial.Value}
 	if m.ignored {
 		s.MFA, s.MFASerial = MFANone, ""
+	}
+	var errs []Finding
+	for _, f := range c.chainValueFindings(ch.Names, ch.Source.Profile, slices.Values(roles)) {
+		if f.Severity == SeverityError {
+			errs = append(errs, f)
+		}
+	}
+	if len(errs) > 0 {
+		c.sortFindings(errs)
+		s.Problem = errs[0].Err()
 	}
 	return s, nil
 }

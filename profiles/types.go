@@ -310,6 +310,11 @@ type Finding struct {
 	Fix      string
 }
 
+// Err is the finding as a *ConfigError.
+func (f Finding) Err() error {
+	return &ConfigError{Profile: f.Profile, Key: f.Key, Pos: f.Pos, Msg: f.Message, Fix: f.Fix}
+}
+
 // Standard durations, in seconds.
 const (
 	DefaultRoleDuration       = 3600

@@ -21,8 +21,16 @@ import (
 // Backend is everything the UI needs from the rest of switcher. Every call
 // may do I/O; the model only makes them inside tea.Cmds.
 type Backend interface {
-	// Rows lists the profiles to pick from, in config order.
-	Rows() ([]Row, error)
+	// Rows lists the profiles to pick from, in config order, with what
+	// the first screen needs: it is called before the first frame, and
+	// for a long list it may give only the first rows (see RowsPage).
+	Rows() (RowsPage, error)
+	// Details is what the picker adds after the first frame, by profile
+	// name: the cached sessions.
+	Details() (map[string]RowDetail, error)
+	// WriteName is the credentials-file section the dashboard's write key
+	// suggests for profile's session.
+	WriteName(profile string) string
 	// Plan is the list of STS calls assuming profile takes.
 	Plan(profile string) (*profiles.Plan, error)
 	// NeedsMFA reports whether assuming profile needs a code typed now: the
@@ -50,12 +58,23 @@ type Row struct {
 	// CachedUntil is when a cached session for the profile expires (zero
 	// when none is cached).
 	CachedUntil time.Time
-	// Problem is a doctor error for the profile; a row with a problem is
-	// shown with it and cannot be picked.
+	// Problem is why the profile cannot be assumed; a row with a problem
+	// is shown with it and cannot be picked.
 	Problem string
-	// WriteName is the credentials-file section the dashboard's write key
-	// suggests ("" means the profile's own name).
-	WriteName string
+}
+
+// RowsPage is what Rows gives: every row, or for a long list the first
+// rows (enough for any screen), how many there are, and Rest, which the
+// model calls after the first frame for all of them.
+type RowsPage struct {
+	Rows  []Row
+	Total int                   // len(Rows) when Rest is nil
+	Rest  func() ([]Row, error) // every row, Rows first; nil when Rows are all
+}
+
+// RowDetail is what Details knows of a profile beyond its Row.
+type RowDetail struct {
+	CachedUntil time.Time
 }
 
 // AssumeRequest asks the backend for a session.

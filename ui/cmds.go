@@ -9,37 +9,92 @@ import (
 	"github.com/switcher-cli/switcher/profiles"
 )
 
-// rowsMsg carries the profiles and the usage history.
+// rowsMsg carries the profiles: what the first frame needs. With rest,
+// rows are the first total, and rest reads them all.
 type rowsMsg struct {
-	rows    []Row
-	hist    map[string]Usage
-	err     error
-	histErr error
+	rows  []Row
+	total int
+	rest  func() ([]Row, error)
+	err   error
 }
 
-// loadCmd reads the profiles and the history.
-func loadCmd(b Backend, h HistoryStore) tea.Cmd {
+// loadCmd reads the profiles.
+func loadCmd(b Backend) tea.Cmd {
 	return func() tea.Msg {
-		rows, err := b.Rows()
+		page, err := b.Rows()
 		if err != nil {
 			return rowsMsg{err: err}
 		}
-		hist, herr := h.Load()
-		if herr != nil {
+		if page.Rest == nil {
+			return rowsMsg{rows: page.Rows, total: len(page.Rows)}
+		}
+		return rowsMsg{rows: page.Rows, total: page.Total, rest: page.Rest}
+	}
+}
+
+// restCmd reads every row after the first frame showed the first ones.
+func restCmd(rest func() ([]Row, error)) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := rest()
+		if err != nil {
+			return rowsMsg{err: err}
+		}
+		return rowsMsg{rows: rows, total: len(rows)}
+	}
+}
+
+// detailsMsg is what the picker learns after the first frame.
+type detailsMsg struct {
+	details map[string]RowDetail
+	err     error
+}
+
+func detailsCmd(b Backend) tea.Cmd {
+	return func() tea.Msg {
+		d, err := b.Details()
+		return detailsMsg{details: d, err: err}
+	}
+}
+
+// historyMsg carries the usage history, which orders the picker.
+type historyMsg struct {
+	hist map[string]Usage
+	err  error
+}
+
+func historyCmd(h HistoryStore) tea.Cmd {
+	return func() tea.Msg {
+		hist, err := h.Load()
+		if err != nil {
 			hist = map[string]Usage{}
 		}
-		return rowsMsg{rows: rows, hist: hist, histErr: herr}
+		return historyMsg{hist: hist, err: err}
 	}
+}
+
+// searchMsg is what the filter searches, built for rows in the background
+// so that the first keystroke does not wait for it.
+type searchMsg struct {
+	rows []Row
+	idx  searchIndex
+}
+
+func searchCmd(rows []Row) tea.Cmd {
+	if len(rows) == 0 {
+		return nil
+	}
+	return func() tea.Msg { return searchMsg{rows: rows, idx: newSearchIndex(rows)} }
 }
 
 // preparedMsg says what assuming profile will take.
 type preparedMsg struct {
-	profile string
-	plan    *profiles.Plan
-	serial  string
-	need    bool
-	refresh bool
-	err     error
+	profile   string
+	plan      *profiles.Plan
+	serial    string
+	need      bool
+	refresh   bool
+	writeName string
+	err       error
 }
 
 // prepareCmd plans profile and asks whether a code must be typed.
@@ -53,7 +108,7 @@ func prepareCmd(b Backend, profile string, refresh bool) tea.Cmd {
 		if err != nil {
 			return preparedMsg{profile: profile, refresh: refresh, err: err}
 		}
-		return preparedMsg{profile: profile, plan: plan, serial: serial, need: need, refresh: refresh}
+		return preparedMsg{profile: profile, plan: plan, serial: serial, need: need, refresh: refresh, writeName: b.WriteName(profile)}
 	}
 }
 

@@ -87,8 +87,8 @@ func TestCmds(t *testing.T) {
 		cmd  tea.Cmd
 		want tea.Msg
 	}{
-		{"prepare without MFA", prepareCmd(f, "dev", false), preparedMsg{profile: "dev", plan: f.plans["dev"]}},
-		{"prepare with MFA", prepareCmd(f, "prod", true), preparedMsg{profile: "prod", plan: f.plans["prod"], serial: f.serials["prod"], need: true, refresh: true}},
+		{"prepare without MFA", prepareCmd(f, "dev", false), preparedMsg{profile: "dev", plan: f.plans["dev"], writeName: "dev-session"}},
+		{"prepare with MFA", prepareCmd(f, "prod", true), preparedMsg{profile: "prod", plan: f.plans["prod"], serial: f.serials["prod"], need: true, refresh: true, writeName: "prod"}},
 		{"exports", exportsCmd(f, s), exportsMsg{text: "export AWS_ACCESS_KEY_ID=ASIAFAKEFAKEFAKEdev\nexport SWITCHER_PROFILE=dev\n"}},
 		{"console", consoleCmd(context.Background(), f, s), consoleMsg{url: f.url}},
 	}
@@ -114,15 +114,15 @@ func TestCmds(t *testing.T) {
 	})
 }
 
-func TestLoadCmd(t *testing.T) {
+func TestHistoryCmd(t *testing.T) {
 	dir := t.TempDir()
 	h := creds.UsageHistory{Path: filepath.Join(dir, "history.json"), Now: func() time.Time { return t0 }}
 	if err := h.Record("prod"); err != nil {
 		t.Fatal(err)
 	}
-	got := loadCmd(newFake(), h)().(rowsMsg)
-	if got.err != nil || got.histErr != nil {
-		t.Fatalf("errors: %v %v", got.err, got.histErr)
+	got := historyCmd(h)().(historyMsg)
+	if got.err != nil {
+		t.Fatalf("error: %v", got.err)
 	}
 	if diff := cmp.Diff(map[string]Usage{"prod": {Count: 1, Last: t0}}, got.hist); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
@@ -130,9 +130,13 @@ func TestLoadCmd(t *testing.T) {
 	if err := os.WriteFile(h.Path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got = loadCmd(newFake(), h)().(rowsMsg)
-	if got.err != nil || got.histErr == nil || len(got.rows) != 5 {
-		t.Errorf("a corrupt history: err=%v histErr=%v rows=%d; want rows and a history error", got.err, got.histErr, len(got.rows))
+	got = historyCmd(h)().(historyMsg)
+	if got.err == nil || got.hist == nil {
+		t.Errorf("a corrupt history: err=%v hist=%v; want an error and an empty history", got.err, got.hist)
+	}
+	rows := loadCmd(newFake())().(rowsMsg)
+	if rows.err != nil || len(rows.rows) != 5 {
+		t.Errorf("rows: err=%v rows=%d", rows.err, len(rows.rows))
 	}
 }
 
@@ -142,7 +146,7 @@ func TestFrecencyOrder(t *testing.T) {
 		"old-often": {Count: 3, Last: t0.Add(-60 * 24 * time.Hour)}, // 0.75
 		"new-once":  {Count: 1, Last: t0.Add(-time.Minute)},         // 8
 	}
-	sortRows(rows, hist, t0)
+	rows, _ = sortRows(rows, hist, t0)
 	if diff := cmp.Diff([]string{"role", "new-once", "old-often", "never"}, names(rows)); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}

@@ -33,6 +33,12 @@ type fakeBackend struct {
 	url       string
 	rowsCalls int
 	mfaLife   time.Duration // of the MFA session; 0: 12h
+	// details arrive after the first frame (Details).
+	firstRows    int // when set, Rows gives only so many and a Rest
+	details      map[string]RowDetail
+	detailsCalls int
+	detailsErr   error
+	writeNames   map[string]string
 }
 
 func newFake() *fakeBackend {
@@ -41,7 +47,7 @@ func newFake() *fakeBackend {
 		now: t0,
 		rows: []Row{
 			{Name: "default", Region: "eu-west-1"},
-			{Name: "dev", Account: "111111111111", Role: "developer", Region: "eu-west-1", IsRole: true, CachedUntil: t0.Add(42 * time.Minute), WriteName: "dev-session"},
+			{Name: "dev", Account: "111111111111", Role: "developer", Region: "eu-west-1", IsRole: true},
 			{Name: "prod", Account: "222222222222", Role: "admin", Region: "us-east-1", MFASerial: mfa, IsRole: true},
 			{Name: "prod-readonly", Account: "222222222222", Role: "readonly", Region: "us-east-1", MFASerial: mfa, IsRole: true},
 			{Name: "broken", IsRole: true, Problem: `source_profile "nope" does not exist (config:12)`},
@@ -52,8 +58,10 @@ func newFake() *fakeBackend {
 			"prod-readonly": planFor("prod-readonly", true, 0),
 			"default":       {Chain: &profiles.Chain{Target: "default"}},
 		},
-		serials: map[string]string{"prod": mfa, "prod-readonly": mfa},
-		url:     "https://signin.aws.amazon.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&Issuer=switcher&SigninToken=FAKETOKEN",
+		serials:    map[string]string{"prod": mfa, "prod-readonly": mfa},
+		details:    map[string]RowDetail{"dev": {CachedUntil: t0.Add(42 * time.Minute)}},
+		writeNames: map[string]string{"dev": "dev-session"},
+		url:        "https://signin.aws.amazon.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&Issuer=switcher&SigninToken=FAKETOKEN",
 	}
 }
 
@@ -96,14 +104,32 @@ func (f *fakeBackend) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func (f *fakeBackend) Rows() ([]Row, error) {
+func (f *fakeBackend) Rows() (RowsPage, error) {
 	f.mu.Lock()
 	f.rowsCalls++
 	f.mu.Unlock()
 	if f.rowsErr != nil {
-		return nil, f.rowsErr
+		return RowsPage{}, f.rowsErr
 	}
-	return append([]Row(nil), f.rows...), nil
+	rows := append([]Row(nil), f.rows...)
+	if f.firstRows > 0 && f.firstRows < len(rows) {
+		return RowsPage{Rows: rows[:f.firstRows], Total: len(rows), Rest: func() ([]Row, error) { return rows, nil }}, nil
+	}
+	return RowsPage{Rows: rows, Total: len(rows)}, nil
+}
+
+func (f *fakeBackend) Details() (map[string]RowDetail, error) {
+	f.mu.Lock()
+	f.detailsCalls++
+	f.mu.Unlock()
+	return f.details, f.detailsErr
+}
+
+func (f *fakeBackend) WriteName(profile string) string {
+	if n, ok := f.writeNames[profile]; ok {
+		return n
+	}
+	return profile
 }
 
 func (f *fakeBackend) Plan(name string) (*profiles.Plan, error) {
@@ -194,7 +220,7 @@ func (f *fakeBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string,
 func testModel(t *testing.T, f *fakeBackend) Model {
 	t.Helper()
 	m := unloaded(t, f)
-	return drive(t, m, loadCmd(f, m.hist)())
+	return drive(t, m, loadCmd(f)())
 }
 
 // unloaded is testModel before the rows arrive.

@@ -80,15 +80,17 @@ type Model struct {
 	pending  pending // the profile between picking and assuming
 	loadErr  error
 	histNote string
+	usage    map[string]Usage // the history, once loaded
 	result   Result
 	quitting bool
 }
 
 // pending is what is known about the profile being assumed.
 type pending struct {
-	profile string
-	plan    *profiles.Plan
-	refresh bool
+	profile   string
+	plan      *profiles.Plan
+	refresh   bool
+	writeName string
 }
 
 // failure is the error screen: what failed and where esc goes.
@@ -150,7 +152,7 @@ func (m Model) tick() tea.Cmd {
 
 // Init loads the rows and starts the clock.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(loadCmd(m.opt.Backend, m.hist), m.tick())
+	return tea.Batch(loadCmd(m.opt.Backend), m.tick())
 }
 
 // Update handles the messages of the whole program, then those of the
@@ -198,7 +200,23 @@ func (m Model) updateGlobal(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 		m.quitting = true
 		return m, tea.Quit, true
 	case rowsMsg:
-		return m.loaded(msg), nil, true
+		next := m.loaded(msg)
+		switch {
+		case msg.err != nil:
+			return next, nil, true
+		case msg.rest != nil:
+			return next, restCmd(msg.rest), true
+		}
+		// After the first frame: the cached sessions, the history.
+		return next, tea.Batch(detailsCmd(m.opt.Backend), historyCmd(m.hist)), true
+	case detailsMsg:
+		return m.detailed(msg), nil, true
+	case historyMsg:
+		next := m.historyLoaded(msg)
+		return next, searchCmd(next.picker.rows), true
+	case searchMsg:
+		m.picker = m.picker.withSearch(msg.rows, msg.idx)
+		return m, nil, true
 	case toPickerMsg:
 		// Reload: the cached-time column and the order changed. The old
 		// filter is cleared so typing picks another profile afresh.
@@ -209,12 +227,13 @@ func (m Model) updateGlobal(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 		if ok {
 			m.picker = m.picker.moveTo(cur.Name)
 		}
-		return m, loadCmd(m.opt.Backend, m.hist), true
+		return m, loadCmd(m.opt.Backend), true
 	}
 	return m, nil, false
 }
 
-// loaded installs the profiles (or the error reading them).
+// loaded installs the profiles (or the error reading them), ordered by
+// the history when it is already known (a reload).
 func (m Model) loaded(msg rowsMsg) Model {
 	if msg.err != nil {
 		m.loadErr = msg.err
@@ -222,18 +241,49 @@ func (m Model) loaded(msg rowsMsg) Model {
 		m.failure = failure{title: "cannot read the profiles", err: msg.err, back: screenError}
 		return m
 	}
-	if msg.histErr != nil {
-		m.histNote = msg.histErr.Error()
-	}
-	sortRows(msg.rows, msg.hist, m.now)
 	cur, had := m.picker.current()
-	m.picker = m.picker.setRows(msg.rows)
+	rows, _ := sortRows(msg.rows, m.usage, m.now)
+	m.picker = m.picker.setRows(rows)
+	m.picker.total = msg.total
 	if had {
 		m.picker = m.picker.moveTo(cur.Name)
 	}
 	m.picker.note = m.histNote
 	if m.screen == screenLoading {
 		m.screen = screenPicker
+	}
+	return m.layout()
+}
+
+// detailed adds the cached sessions found after the first frame.
+func (m Model) detailed(msg detailsMsg) Model {
+	if msg.err != nil {
+		m.picker.note = "the cached sessions could not be read: " + msg.err.Error()
+		return m.layout()
+	}
+	m.picker = m.picker.withDetails(msg.details)
+	return m.layout()
+}
+
+// historyLoaded orders the picker by use. The selection stays on the
+// profile the user moved to or filtered for; untouched, it goes to the
+// top (the most used).
+func (m Model) historyLoaded(msg historyMsg) Model {
+	if msg.err != nil {
+		m.histNote = msg.err.Error()
+		m.picker.note = m.histNote
+	}
+	m.usage = msg.hist
+	if len(msg.hist) == 0 || len(m.picker.rows) == 0 {
+		return m.layout()
+	}
+	touched := m.picker.cursor != 0 || m.picker.filter.Value() != ""
+	cur, had := m.picker.current()
+	if rows, perm := sortRows(m.picker.rows, msg.hist, m.now); perm != nil {
+		m.picker = m.picker.reorder(rows, perm)
+	}
+	if had && touched {
+		m.picker = m.picker.moveTo(cur.Name)
 	}
 	return m.layout()
 }
@@ -387,7 +437,7 @@ func (m Model) prepared(msg preparedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m.fail("cannot assume "+msg.profile, msg.err), nil
 	}
-	m.pending.plan = msg.plan
+	m.pending.plan, m.pending.writeName = msg.plan, msg.writeName
 	mfaProcess := msg.plan != nil && msg.plan.Chain != nil && msg.plan.Chain.MFAProcess.Value != ""
 	if msg.need && !mfaProcess {
 		m.mfa = newMFAPrompt(msg.profile, msg.serial)
@@ -417,7 +467,7 @@ func (m Model) assumed(msg assumedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m.fail("cannot assume "+msg.profile, msg.err), nil
 	}
-	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.picker.writeName(msg.profile), auto: true})
+	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.pending.writeName, auto: true})
 	m.screen = screenDashboard
 	m.pending = pending{}
 	return m.layout(), recordCmd(m.hist, msg.profile)

@@ -66,8 +66,8 @@ func TestPickerOrderAndFilter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
 			m := unloaded(t, f)
-			rows, _ := f.Rows()
-			m = drive(t, m, rowsMsg{rows: rows, hist: tt.hist})
+			page, _ := f.Rows()
+			m = drive(t, m, rowsMsg{rows: page.Rows, total: page.Total}, historyMsg{hist: tt.hist})
 			m = drive(t, m, keys(tt.typed)...)
 			var got []string
 			for i := range m.picker.count() {
@@ -624,5 +624,36 @@ func TestDashboardAutoRefresh(t *testing.T) {
 				t.Errorf("screen %v: an automatic refresh stays on the dashboard", m.screen)
 			}
 		})
+	}
+}
+
+// TestFirstFrameBeforeTheRest: a long list shows its first rows and the
+// whole count at once; the rest, then the history and the cached sessions,
+// arrive after the first frame and keep the selection (issue 12).
+func TestFirstFrameBeforeTheRest(t *testing.T) {
+	f := newFake()
+	f.firstRows = 2
+	m := unloaded(t, f)
+	next, cmd := m.Update(loadCmd(f)())
+	first := next.(Model)
+	if got := first.picker.count(); got != 2 {
+		t.Fatalf("first frame has %d rows, want the first 2", got)
+	}
+	if v := first.View().Content; !strings.Contains(v, "2/5") || strings.Contains(v, "42m") {
+		t.Errorf("first frame: want 2/5 in the header and no cached time yet:\n%s", v)
+	}
+	first = drive(t, first, keys("<down>")...)
+	m = settle(first, cmd())
+	if got := m.picker.count(); got != 5 {
+		t.Fatalf("after the rest: %d rows, want 5", got)
+	}
+	if cur, _ := m.picker.current(); cur.Name != first.picker.row(first.picker.cursor).Name {
+		t.Errorf("selection on %q, want it kept on %q", cur.Name, first.picker.row(first.picker.cursor).Name)
+	}
+	if v := m.View().Content; !strings.Contains(v, "5/5") || !strings.Contains(v, "42m") {
+		t.Errorf("after the details: want 5/5 and dev's 42m:\n%s", v)
+	}
+	if f.detailsCalls != 1 {
+		t.Errorf("Details called %d times, want once, after the rest", f.detailsCalls)
 	}
 }

@@ -1,36 +1,29 @@
 package ui
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/sahilm/fuzzy"
 )
 
 // picker lists the profiles and filters them as the user types.
 type picker struct {
 	rows    []Row
-	search  searchSource
+	search  searchIndex // nil until built (after the first frame)
 	filter  textinput.Model
-	matches fuzzy.Matches // nil while the filter is empty
-	query   string        // the filter the matches are for
+	matches []match // nil while the filter is empty
+	query   string  // the filter the matches are for
+	q       query
+	total   int // how many rows there are; more than len(rows) while the rest load
 	cursor  int
 	offset  int
 	height  int // rows of the list that fit
 	note    string
 }
-
-// searchSource is what the filter matches: "name role account" per row.
-type searchSource []string
-
-func (s searchSource) String(i int) string { return s[i] }
-func (s searchSource) Len() int            { return len(s) }
 
 func newPicker() picker {
 	f := textinput.New()
@@ -42,15 +35,41 @@ func newPicker() picker {
 	return picker{filter: f, height: 10}
 }
 
-// setRows installs rows (already sorted) and reapplies the filter.
+// setRows installs rows (already sorted) and reapplies the filter. What
+// the filter searches is built after the first frame (withSearch), or at
+// the first keystroke if that comes first.
 func (p picker) setRows(rows []Row) picker {
 	p.rows = rows
-	p.search = make(searchSource, len(rows))
-	for i, r := range rows {
-		p.search[i] = r.Name + " " + r.Role + " " + r.Account
-	}
+	p.search = nil
 	p.query, p.matches = "", nil // new rows: the old matches say nothing
 	return p.refilter()
+}
+
+// reorder installs rows that are p.rows reordered (rows[i] =
+// p.rows[perm[i]]), keeping the search index.
+func (p picker) reorder(rows []Row, perm []int) picker {
+	search := p.search
+	if search != nil {
+		search = search.permuted(perm)
+	}
+	p = p.setRows(rows)
+	p.search = search
+	return p
+}
+
+// withSearch installs a search index built in the background for rows.
+func (p picker) withSearch(rows []Row, idx searchIndex) picker {
+	if p.search == nil && len(rows) == len(p.rows) && len(rows) > 0 && &rows[0] == &p.rows[0] {
+		p.search = idx
+	}
+	return p
+}
+
+func (p picker) searchable() picker {
+	if p.search == nil {
+		p.search = newSearchIndex(p.rows)
+	}
+	return p
 }
 
 func (p picker) refilter() picker {
@@ -62,59 +81,23 @@ func (p picker) refilter() picker {
 		p.matches = nil
 		return p
 	}
+	p = p.searchable()
+	p.q = newQuery(q)
 	// Typing one more character can only narrow a fuzzy (subsequence)
 	// match: search the previous matches instead of every row.
-	var src fuzzy.Source = p.search
-	var idx []int
+	var among []bool
 	if prev != "" && strings.HasPrefix(q, prev) && p.matches != nil {
-		idx = make([]int, len(p.matches))
-		for i, m := range p.matches {
-			idx[i] = m.Index
-		}
-		src = subset{all: p.search, idx: idx}
-	}
-	ms := fuzzy.FindFromNoSort(q, src)
-	if ms == nil {
-		ms = fuzzy.Matches{} // filtering, nothing matched
-	}
-	if idx != nil {
-		for i := range ms {
-			ms[i].Index = idx[ms[i].Index]
+		among = make([]bool, len(p.rows))
+		for _, m := range p.matches {
+			among[m.index] = true
 		}
 	}
-	p.matches = rank(ms)
+	p.matches = p.search.find(p.q, among)
+	if p.matches == nil {
+		p.matches = []match{} // filtering, nothing matched
+	}
 	return p
 }
-
-// rank orders matches best score first, then in the picker's own order
-// (roles first, recent first). It sorts small keys, not the matches.
-func rank(ms fuzzy.Matches) fuzzy.Matches {
-	type key struct{ score, index, pos int }
-	keys := make([]key, len(ms))
-	for i, m := range ms {
-		keys[i] = key{m.Score, m.Index, i}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return cmp.Compare(a.index, b.index)
-	})
-	out := make(fuzzy.Matches, len(ms))
-	for i, k := range keys {
-		out[i] = ms[k.pos]
-	}
-	return out
-}
-
-// subset is the rows at idx, for narrowing a filter.
-type subset struct {
-	all searchSource
-	idx []int
-}
-
-func (s subset) String(i int) string { return s.all[s.idx[i]] }
-func (s subset) Len() int            { return len(s.idx) }
 
 // count is how many rows pass the filter.
 func (p picker) count() int {
@@ -124,13 +107,26 @@ func (p picker) count() int {
 	return len(p.matches)
 }
 
-// at is the i-th visible row and the indexes of its name that matched.
+// at is the i-th visible row and the rune offsets of its name that
+// matched the filter.
 func (p picker) at(i int) (Row, []int) {
 	if p.matches == nil {
 		return p.rows[i], nil
 	}
 	m := p.matches[i]
-	return p.rows[m.Index], m.MatchedIndexes
+	return p.rows[m.index], p.search.positions(p.q, m.index)
+}
+
+// all is how many profiles there are, also while only the first are
+// loaded.
+func (p picker) all() int { return max(p.total, len(p.rows)) }
+
+// row is the i-th visible row.
+func (p picker) row(i int) Row {
+	if p.matches == nil {
+		return p.rows[i]
+	}
+	return p.rows[p.matches[i].index]
 }
 
 // current is the highlighted row.
@@ -138,8 +134,7 @@ func (p picker) current() (Row, bool) {
 	if p.count() == 0 {
 		return Row{}, false
 	}
-	r, _ := p.at(p.cursor)
-	return r, true
+	return p.row(p.cursor), true
 }
 
 func (p picker) move(to int) picker {
@@ -162,7 +157,7 @@ func (p picker) move(to int) picker {
 // moveTo puts the cursor on the row named name, if it passes the filter.
 func (p picker) moveTo(name string) picker {
 	for i := range p.count() {
-		if r, _ := p.at(i); r.Name == name {
+		if p.row(i).Name == name {
 			return p.move(i)
 		}
 	}
@@ -317,25 +312,31 @@ func highlight(s string, matched []int, st Styles, selected bool) string {
 		run.Reset()
 	}
 	i := 0
-	for _, r := range s { // byte offsets match fuzzy's indexes for the name prefix
+	for _, r := range s { // rune offsets, as the filter gives them, of the name prefix
 		m := in[i]
 		if m != runMatched {
 			flush()
 			runMatched = m
 		}
 		run.WriteRune(r)
-		i += len(string(r))
+		i++
 	}
 	flush()
 	return b.String()
 }
 
-// writeName is the credentials-file section suggested for profile's session.
-func (p picker) writeName(profile string) string {
-	for _, r := range p.rows {
-		if r.Name == profile {
-			return r.WriteName
+// withDetails fills in what arrived after the first frame: the cached
+// sessions. The order and the matches stay as they are. The rows
+// are changed in place: only the model's own goroutine reads them, and a
+// copy of 100,000 rows would cost more than the details.
+func (p picker) withDetails(d map[string]RowDetail) picker {
+	if len(d) == 0 {
+		return p
+	}
+	for i := range p.rows {
+		if x, ok := d[p.rows[i].Name]; ok {
+			p.rows[i].CachedUntil = x.CachedUntil
 		}
 	}
-	return ""
+	return p
 }

@@ -56,7 +56,7 @@ func (m Model) title() (string, string) {
 	case screenLoading:
 		return "loading profiles…", ""
 	case screenPicker:
-		return "pick a profile", fmt.Sprintf("%d/%d", m.picker.count(), len(m.picker.rows))
+		return "pick a profile", fmt.Sprintf("%d/%d", m.picker.count(), m.picker.all())
 	case screenMFA:
 		return m.mfa.profile, ""
 	case screenAssuming:
