@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -79,13 +81,16 @@ func Run(ctx context.Context, args []string, d Deps) int {
 }
 
 // usageError marks a command-line mistake (exit 2).
-type usageError struct{ err error }
+type usageError struct {
+	err  error
+	help string // the command whose --help to point at; "" for switcher's
+}
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
 // errCancelled is returned when the user cancels (Ctrl+C, Esc at the top).
@@ -114,7 +119,11 @@ func report(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "switcher: %v\n", err)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "Run 'switcher --help' for usage.")
+		help := ue.help
+		if help == "" {
+			help = "switcher"
+		}
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", help)
 		return exitUsage
 	}
 	return exitFailure
@@ -197,21 +206,131 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 }
 
 // wrapArgs turns cobra's argument-count and flag errors into usage errors
-// (exit 2).
+// (exit 2) said in switcher's words: what is missing or extra, with the
+// command's usage line, and for an unknown command the closest ones.
 func wrapArgs(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
 	if c.Args != nil {
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return &usageError{err}
+				return &usageError{err: argsError(cmd, args, err), help: cmd.CommandPath()}
 			}
 			return nil
 		}
 	}
-	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{err: flagError(cmd, err), help: cmd.CommandPath()}
+	})
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}
+}
+
+// argsError explains a command's wrong arguments. cobra's own messages
+// ("accepts 1 arg(s), received 0") become what is missing or extra; a
+// custom check's message (exec's) is kept.
+func argsError(cmd *cobra.Command, args []string, err error) error {
+	if cmd.HasAvailableSubCommands() && len(args) > 0 {
+		return unknownCommand(cmd, args[0])
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "accepts ") && !strings.HasPrefix(msg, "unknown command") && !strings.HasPrefix(msg, "requires ") {
+		return err
+	}
+	usage := "usage: " + cmd.CommandPath() + strings.TrimPrefix(cmd.Use, cmd.Name())
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	want := useArgs(cmd.Use)
+	if len(args) < len(want) {
+		missing := want[len(args)]
+		hint := ""
+		if missing == "PROFILE" {
+			hint = "; switcher list shows them"
+		}
+		if strings.Contains(missing, "|") {
+			missing = "one of " + strings.ReplaceAll(missing, "|", ", ")
+		}
+		return fmt.Errorf("%s needs %s (%s%s)", name, missing, usage, hint)
+	}
+	extra := args[min(len(want), len(args)):]
+	q := make([]string, len(extra))
+	for i, a := range extra {
+		q[i] = strconv.Quote(a)
+	}
+	what := "argument"
+	if len(extra) > 1 {
+		what = "arguments"
+	}
+	return fmt.Errorf("%s: unexpected %s %s (%s)", name, what, strings.Join(q, " "), usage)
+}
+
+// useArgs are the required positional words of a Use line: after the
+// command's name, neither [optional] nor a --flag.
+func useArgs(use string) []string {
+	fields := strings.Fields(use)
+	var out []string
+	for _, w := range fields[min(1, len(fields)):] {
+		if strings.HasPrefix(w, "[") || strings.HasPrefix(w, "-") || strings.HasSuffix(w, "]") {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// flagError adds the closest flag to pflag's "unknown flag: --jsn".
+func flagError(cmd *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return err
+	}
+	best, bestD := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d < bestD && !f.Hidden {
+			best, bestD = f.Name, d
+		}
+	})
+	if best == "" {
+		return err
+	}
+	return fmt.Errorf("%w: did you mean --%s?", err, best)
+}
+
+// editDistance is the Levenshtein distance of two short words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// unknownCommand names the closest commands to a mistyped one.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	sugg := cmd.SuggestionsFor(name)
+	switch len(sugg) {
+	case 0:
+		return fmt.Errorf("unknown command %q for %s (%s --help lists the commands)", name, cmd.CommandPath(), cmd.CommandPath())
+	case 1:
+		return fmt.Errorf("unknown command %q for %s: did you mean %q?", name, cmd.CommandPath(), sugg[0])
+	}
+	q := make([]string, len(sugg))
+	for i, s := range sugg {
+		q[i] = strconv.Quote(s)
+	}
+	return fmt.Errorf("unknown command %q for %s: did you mean one of %s?", name, cmd.CommandPath(), strings.Join(q, ", "))
 }
 
 // newFactory fills the defaults of d.

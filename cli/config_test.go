@@ -166,7 +166,35 @@ func TestConfigCommandsErrors(t *testing.T) {
 		},
 		{
 			name: "plan without a profile", fixture: "sample", args: []string{"plan"}, code: 2,
-			wantStderr: "switcher: accepts 1 arg(s), received 0\nRun 'switcher --help' for usage.\n",
+			wantStderr: "switcher: plan needs PROFILE (usage: switcher plan PROFILE; switcher list shows them)\nRun 'switcher plan --help' for usage.\n",
+		},
+		{
+			name: "plan with two profiles", fixture: "sample", args: []string{"plan", "dev", "prod"}, code: 2,
+			wantStderr: "switcher: plan: unexpected argument \"prod\" (usage: switcher plan PROFILE)\nRun 'switcher plan --help' for usage.\n",
+		},
+		{
+			name: "a mistyped command", fixture: "sample", args: []string{"exprot", "dev"}, code: 2,
+			wantStderr: "switcher: unknown command \"exprot\" for switcher: did you mean \"export\"?\nRun 'switcher --help' for usage.\n",
+		},
+		{
+			name: "a mistyped subcommand", fixture: "sample", args: []string{"keys", "rotat", "dev"}, code: 2,
+			wantStderr: "switcher: unknown command \"rotat\" for switcher keys: did you mean \"rotate\"?\nRun 'switcher keys --help' for usage.\n",
+		},
+		{
+			name: "a mistyped flag", fixture: "sample", args: []string{"list", "--jsn"}, code: 2,
+			wantStderr: "switcher: unknown flag: --jsn: did you mean --json?\nRun 'switcher list --help' for usage.\n",
+		},
+		{
+			name: "--config names a missing file", fixture: "sample", args: []string{"doctor", "--config", "/nonexistent/config"}, code: 2,
+			wantStderr: "switcher: --config /nonexistent/config: no such file (a file named with --config must exist; without the flag switcher reads $AWS_CONFIG_FILE or ~/.aws/config)\nRun 'switcher --help' for usage.\n",
+		},
+		{
+			name: "--credentials names a missing file", fixture: "sample", args: []string{"list", "--credentials", "/nonexistent/credentials"}, code: 2,
+			wantStderr: "switcher: --credentials /nonexistent/credentials: no such file (a file named with --credentials must exist; without the flag switcher reads $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)\nRun 'switcher --help' for usage.\n",
+		},
+		{
+			name: "credential-process with a missing --config", fixture: "sample", args: []string{"credential-process", "dev", "--config", "/nonexistent/config"}, code: 2,
+			wantStderr: "switcher: --config /nonexistent/config: no such file (a file named with --config must exist; without the flag switcher reads $AWS_CONFIG_FILE or ~/.aws/config)\nRun 'switcher --help' for usage.\n",
 		},
 		{
 			name: "unreadable config", fixture: "sample", config: "\x00dir", args: []string{"list"}, code: 1,

@@ -109,7 +109,7 @@ func TestCredentialProcessFailures(t *testing.T) {
 	}{
 		{name: "denied", args: []string{"credential-process", "denied"}, wantCode: exitFailure, wantStderr: "trust policy"},
 		{name: "unknown profile", args: []string{"credential-process", "nope"}, wantCode: exitFailure, wantStderr: `unknown profile "nope"`},
-		{name: "no profile", args: []string{"credential-process"}, wantCode: exitUsage, wantStderr: "accepts 1 arg"},
+		{name: "no profile", args: []string{"credential-process"}, wantCode: exitUsage, wantStderr: "credential-process needs PROFILE"},
 		{name: "bad mfa code", args: []string{"credential-process", "mfa", "--mfa-code", "1"}, wantCode: exitFailure, wantStderr: "6 digits"},
 	}
 	for _, tt := range tests {

@@ -77,12 +77,14 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 		return err
 	}
 	if opts.Unset {
-		if opts.Profile != "" {
-			return usagef("--unset takes no profile")
+		// export PROFILE --unset, as the command line reads, removes the
+		// same variables; say so when the shell holds another profile's.
+		if cur := opts.Getenv("SWITCHER_PROFILE"); opts.Profile != "" && cur != "" && cur != opts.Profile {
+			fmt.Fprintf(opts.IO.ErrOut, "switcher: this shell holds %s's credentials, not %s's; removing them\n", cur, opts.Profile)
 		}
 		if err := creds.WriteUnset(opts.IO.Out, f); err != nil {
 			if errors.Is(err, creds.ErrCannotUnset) {
-				return &usageError{err}
+				return &usageError{err: err}
 			}
 			return err
 		}

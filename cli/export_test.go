@@ -95,7 +95,6 @@ func TestExportFailures(t *testing.T) {
 		{name: "bad format", args: []string{"export", "prod", "--format", "csh"}, wantCode: exitUsage, wantStderr: []string{"--format", `"csh"`}},
 		{name: "bad duration", args: []string{"export", "prod", "--duration", "soon"}, wantCode: exitUsage, wantStderr: []string{"--duration"}},
 		{name: "duration out of range", args: []string{"export", "prod", "--duration", "5m"}, wantCode: exitUsage, wantStderr: []string{"900-43200"}},
-		{name: "unset with a profile", args: []string{"export", "prod", "--unset"}, wantCode: exitUsage},
 		{name: "unset dotenv", args: []string{"export", "--unset", "--format", "dotenv"}, wantCode: exitUsage, wantStderr: []string{"cannot unset"}},
 		{name: "malformed mfa code", args: []string{"export", "mfa", "--mfa-code", "12ab56"}, wantCode: exitFailure,
 			wantStderr: []string{"mfa", "6 digits"}},
@@ -166,5 +165,36 @@ func TestDebugShowsNoSecret(t *testing.T) {
 		if strings.Contains(r.stderr, secret) {
 			t.Errorf("--debug output shows the %s", name)
 		}
+	}
+}
+
+// TestExportProfileUnset: `export PROFILE --unset`, as the command-line
+// contract writes it, removes what `export --unset` removes, and says so
+// when the shell holds another profile's credentials (issue 12).
+func TestExportProfileUnset(t *testing.T) {
+	f := newSTSFixture(t)
+	plain := f.run(t, "export", "--unset", "--format", "sh")
+	plain.wantCode(t, exitOK)
+	tests := []struct {
+		name, current, wantStderr string
+	}{
+		{name: "this profile's", current: "prod"},
+		{name: "no profile's", current: ""},
+		{name: "another profile's", current: "dev", wantStderr: "switcher: this shell holds dev's credentials, not prod's; removing them\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runSwitcher(t, f.with("SWITCHER_PROFILE", tt.current), "export", "prod", "--unset", "--format", "sh")
+			r.wantCode(t, exitOK)
+			if r.stdout != plain.stdout {
+				t.Errorf("stdout %q, want what export --unset prints: %q", r.stdout, plain.stdout)
+			}
+			if r.stderr != tt.wantStderr {
+				t.Errorf("stderr %q, want %q", r.stderr, tt.wantStderr)
+			}
+			if n := f.sim.Calls(""); n != 0 {
+				t.Errorf("%d STS calls, want none", n)
+			}
+		})
 	}
 }

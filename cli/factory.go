@@ -38,6 +38,9 @@ type Factory struct {
 	Flags   GlobalFlags
 
 	workFactor int // the file keyring's scrypt cost (Deps.KeyringWorkFactor)
+	// newCredentials lets --credentials name a file that does not exist
+	// yet: the command creates it (write).
+	newCredentials bool
 
 	store *creds.Store               // the cache, once Store has made it
 	keys  map[string]creds.KeyRecord // the key index, once read
@@ -502,6 +505,11 @@ func (f *Factory) loadConfigFor(names []string) (*profiles.Config, error) {
 	return cfg, f.applyKeyring(cfg)
 }
 
+// paths are the two files. A file named with --config or --credentials
+// must exist (the defaults and the AWS_* variables may name missing
+// files, as for the AWS CLI): `--config /nope` is a mistake, not an empty
+// config. A command that creates the credentials file (write) allows a
+// new one.
 func (f *Factory) paths() (cfgPath, credPath string, err error) {
 	if cfgPath, err = f.ConfigPath(); err != nil {
 		return "", "", err
@@ -509,7 +517,26 @@ func (f *Factory) paths() (cfgPath, credPath string, err error) {
 	if credPath, err = f.CredentialsPath(); err != nil {
 		return "", "", err
 	}
+	if err := namedFileExists("--config", f.Flags.ConfigFile, cfgPath, "$AWS_CONFIG_FILE or ~/.aws/config"); err != nil {
+		return "", "", err
+	}
+	if !f.newCredentials {
+		if err := namedFileExists("--credentials", f.Flags.CredentialsFile, credPath, "$AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials"); err != nil {
+			return "", "", err
+		}
+	}
 	return cfgPath, credPath, nil
+}
+
+// namedFileExists refuses a flag naming a file that is not there.
+func namedFileExists(flag, given, path, otherwise string) error {
+	if given == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return usagef("%s %s: no such file (a file named with %s must exist; without the flag switcher reads %s)", flag, given, flag, otherwise)
+	}
+	return nil
 }
 
 // Engine builds the credentials engine from the global flags: the cache

@@ -39,7 +39,7 @@ func TestInitUsage(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{name: "no shell", args: []string{"init"}, wantStderr: "accepts 1 arg(s), received 0"},
+		{name: "no shell", args: []string{"init"}, wantStderr: "init needs one of bash, zsh, fish, powershell"},
 		{name: "unknown shell", args: []string{"init", "tcsh"}, wantStderr: `unknown shell "tcsh"`},
 		{name: "name with a space", args: []string{"init", "bash", "--name", "s w"}, wantStderr: `--name "s w"`},
 		{name: "name with a quote", args: []string{"init", "bash", "--name", "sw'"}, wantStderr: `--name "sw'"`},

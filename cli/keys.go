@@ -32,7 +32,7 @@ The store for new keys is --keyring-backend, else $SWITCHER_KEYRING_BACKEND,
 else the system's own (the file keyring where there is none, e.g. Linux over
 ssh). The file keyring's passphrase comes from $SWITCHER_KEYRING_PASSPHRASE,
 else the terminal.`,
-		Args: cobra.NoArgs,
+		Args: cobra.NoArgs, // an argument is a mistyped subcommand (argsError)
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("keys needs a subcommand: add, list, remove, import or rotate")
 		},

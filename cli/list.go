@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,7 +9,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -92,27 +92,72 @@ func listGC(fileBytes int64) (restore func()) {
 	}
 }
 
+// writeListTable prints the rows as tabwriter would (columns two blanks
+// apart, widths in runes, the last column unpadded), but measures the
+// columns first and then writes whole lines through one buffer: tabwriter
+// wrote each cell with its own write(2), 140,000 of them at 10,000
+// profiles, and kept a copy of every cell.
 func writeListTable(w io.Writer, rows []profiles.Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tLEFT\tCHAIN")
-	for _, r := range rows {
-		chain := strings.Join(r.Chain, " <- ")
-		switch {
-		case r.Error != "":
-			chain = "error: " + r.Short + "; see switcher doctor"
-		case r.Source == profiles.SourceNone:
-			chain += " (no credentials)"
-		default:
-			chain += " (" + r.Source + ")"
-		}
-		mfa := r.MFA
-		if mfa == profiles.MFANone.String() {
-			mfa = ""
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa),
-			listLeft(r.CachedLeftSeconds), chain)
+	const gap = 2
+	header := [6]string{"NAME", "ACCOUNT", "ROLE", "REGION", "MFA", "LEFT"}
+	var width [6]int
+	for i, h := range header {
+		width[i] = utf8.RuneCountInString(h)
 	}
-	return tw.Flush()
+	for i := range rows {
+		for j, c := range listCells(&rows[i]) {
+			width[j] = max(width[j], utf8.RuneCountInString(c))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	pad := func(c string, j int) {
+		_, _ = bw.WriteString(c)
+		for range width[j] + gap - utf8.RuneCountInString(c) {
+			_ = bw.WriteByte(' ')
+		}
+	}
+	for j, h := range header {
+		pad(h, j)
+	}
+	_, _ = bw.WriteString("CHAIN\n")
+	for i := range rows {
+		r := &rows[i]
+		for j, c := range listCells(r) {
+			pad(c, j)
+		}
+		writeListChain(bw, r)
+		_ = bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// listCells are a row's cells before the chain.
+func listCells(r *profiles.Row) [6]string {
+	mfa := r.MFA
+	if mfa == profiles.MFANone.String() {
+		mfa = ""
+	}
+	return [6]string{r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa), listLeft(r.CachedLeftSeconds)}
+}
+
+// writeListChain writes the chain column: the profiles down to the
+// credentials, or what is wrong.
+func writeListChain(bw *bufio.Writer, r *profiles.Row) {
+	if r.Error != "" {
+		_, _ = bw.WriteString("error: " + r.Short + "; see switcher doctor")
+		return
+	}
+	for i, n := range r.Chain {
+		if i > 0 {
+			_, _ = bw.WriteString(" <- ")
+		}
+		_, _ = bw.WriteString(n)
+	}
+	if r.Source == profiles.SourceNone {
+		_, _ = bw.WriteString(" (no credentials)")
+		return
+	}
+	_, _ = bw.WriteString(" (" + r.Source + ")")
 }
 
 // listLeft formats seconds left as 1h02m, 42m or 30s; "-" for none.

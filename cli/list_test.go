@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"text/tabwriter"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -298,5 +300,47 @@ func TestListRowsIndexed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListTableMatchesTabwriter: the table writer prints what
+// text/tabwriter printed (it replaced it to stop writing each cell on its
+// own), for wide, unicode, failing and keyless rows.
+func TestListTableMatchesTabwriter(t *testing.T) {
+	rows := []profiles.Row{
+		{Name: "prod", Account: "222222222222", Role: "Admin", Region: "eu-west-1", MFA: "session", Chain: []string{"prod", "hub", "alice"}, Source: "static keys", CachedLeftSeconds: 3725},
+		{Name: "ünïcødé-profile-with-a-long-name", Role: "ReadOnly", MFA: profiles.MFANone.String(), Chain: []string{"ünïcødé-profile-with-a-long-name"}, Source: "credential_process", CachedLeftSeconds: 42},
+		{Name: "broken", Account: "111111111111", Error: "full", Short: `source_profile "x" names no profile (config:3)`, Chain: []string{"broken"}},
+		{Name: "default", Region: "us-east-1", MFA: profiles.MFANone.String(), Chain: []string{"default"}, Source: profiles.SourceNone},
+		{Name: "d", MFA: "direct", Chain: []string{"d", "k"}, Source: "keyring (file)", CachedLeftSeconds: 600},
+	}
+	var want bytes.Buffer
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tACCOUNT\tROLE\tREGION\tMFA\tLEFT\tCHAIN")
+	for _, r := range rows {
+		chain := strings.Join(r.Chain, " <- ")
+		switch {
+		case r.Error != "":
+			chain = "error: " + r.Short + "; see switcher doctor"
+		case r.Source == profiles.SourceNone:
+			chain += " (no credentials)"
+		default:
+			chain += " (" + r.Source + ")"
+		}
+		mfa := r.MFA
+		if mfa == profiles.MFANone.String() {
+			mfa = ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Account), orDash(r.Role), orDash(r.Region), orDash(mfa), listLeft(r.CachedLeftSeconds), chain)
+	}
+	if err := tw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeListTable(&got, rows); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+		t.Errorf("table (-tabwriter +writeListTable):\n%s", diff)
 	}
 }

@@ -84,7 +84,7 @@ func pickerRun(ctx context.Context, opts *PickerOptions) error {
 	}
 	in, out, err := opts.OpenTTY()
 	if err != nil {
-		return &usageError{fmt.Errorf("%w (%w): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
+		return &usageError{err: fmt.Errorf("%w (%w): run it in a terminal, or use `switcher export PROFILE` in scripts", errNoTTY, err)}
 	}
 	defer in.Close()
 	if out != in {

@@ -51,6 +51,7 @@ which would be lost. Pick another name with --as.`,
 		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
+			f.newCredentials = true // write creates the credentials file it names
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

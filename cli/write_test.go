@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -163,5 +164,21 @@ func TestWriteBadSectionNameBeforeAssuming(t *testing.T) {
 	}
 	if n := f.sim.Calls(""); n != 0 {
 		t.Errorf("%d STS calls before refusing the name, want none", n)
+	}
+}
+
+// TestWriteMayNameANewCredentialsFile: --credentials must name a file
+// that exists, except for write, which creates it.
+func TestWriteMayNameANewCredentialsFile(t *testing.T) {
+	home := t.TempDir()
+	newFile := filepath.Join(home, "new", "credentials")
+	f, _, _ := testFactory(map[string]string{"HOME": home}, time.Now)
+	f.Flags.CredentialsFile = newFile
+	if _, _, err := f.paths(); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("paths() with a missing --credentials: %v, want no such file", err)
+	}
+	f.newCredentials = true
+	if _, cred, err := f.paths(); err != nil || cred != newFile {
+		t.Errorf("paths() for write: %q, %v; want %q", cred, err, newFile)
 	}
 }
