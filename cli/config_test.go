@@ -104,6 +104,7 @@ func TestConfigCommandsGolden(t *testing.T) {
 		{"plan-ops.json", "sample", []string{"plan", "ops", "--json"}, 0},
 		{"plan-prod.txt", "sample", []string{"plan", "prod"}, 0},
 		{"plan-dev-duration.txt", "sample", []string{"plan", "dev", "--duration", "2h"}, 0},
+		{"plan-ops-duration.txt", "sample", []string{"plan", "ops", "--duration", "2h"}, 0}, // a capped --duration: the warning says where it came from
 		{"plan-ci.txt", "sample", []string{"plan", "ci"}, 0},
 		{"plan-sso-dev.txt", "sample", []string{"plan", "sso-dev"}, 0},
 		{"doctor.txt", "sample", []string{"doctor"}, 0},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -194,6 +195,50 @@ func TestExportProfileUnset(t *testing.T) {
 			}
 			if n := f.sim.Calls(""); n != 0 {
 				t.Errorf("%d STS calls, want none", n)
+			}
+		})
+	}
+}
+
+// TestCappedHopWarns: export, credential-process, exec and write say on
+// stderr, with the setting's position, when a chained hop asked for more
+// than AWS's hour (the plan and the dashboard already did); a cached
+// session is not warned about again (issue 12).
+func TestCappedHopWarns(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"export", []string{"export", "long", "--format", "sh"}, "config:29: warning: long asks for 7200s (2h)"},
+		{"credential-process", []string{"credential-process", "long"}, "config:29: warning: long asks for 7200s (2h)"},
+		{"exec", []string{"exec", "long", "--", "true"}, "config:29: warning: long asks for 7200s (2h)"},
+		{"write", []string{"write", "long"}, "config:29: warning: long asks for 7200s (2h)"},
+		{"--duration", []string{"export", "chained", "--duration", "2h", "--format", "sh"}, "--duration: warning: chained asks for 7200s (2h)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSTSFixture(t)
+			path := filepath.Join(f.home, ".aws", "config")
+			cfg, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			long := "\n[profile long]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = prod\nduration_seconds = 7200\n"
+			if err := os.WriteFile(path, append(cfg, long...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := f.run(t, tt.args...)
+			r.wantCode(t, exitOK)
+			if !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "caps role chaining at 1h") || strings.Count(r.stderr, "warning:") != 1 {
+				t.Errorf("stderr %q, want one warning %q", r.stderr, tt.want)
+			}
+			if tt.name == "write" {
+				return
+			}
+			again := f.run(t, tt.args...)
+			if strings.Contains(again.stderr, "warning:") {
+				t.Errorf("the cached session warned again: %q", again.stderr)
 			}
 		})
 	}

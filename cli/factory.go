@@ -603,6 +603,28 @@ func (f *Factory) Assume(ctx context.Context, profile string, min time.Duration)
 	return f.AssumeWith(ctx, cfg, profile, min)
 }
 
+// warnCapped says on stderr, as plan does, that a hop asked for more than
+// the hour AWS allows a chained role, with where the duration was set: the
+// session lasts less than the config says. Only when the session was
+// fetched (a cached one was warned about when it was).
+func (f *Factory) warnCapped(cfg *profiles.Config, profile string, opt creds.Options) {
+	pl, err := cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds, NoSession: opt.NoSession})
+	if err != nil {
+		return
+	}
+	for _, st := range pl.Steps {
+		if !st.Capped {
+			continue
+		}
+		for _, fd := range pl.Findings {
+			if fd.Severity == profiles.SeverityWarning && fd.Key == profiles.KeyDurationSeconds && fd.Profile == st.Profile && fd.Pos == st.DurationPos {
+				fmt.Fprintf(f.IO.ErrOut, "switcher: %s: warning: %s\n", fd.Pos, fd.Message)
+				break
+			}
+		}
+	}
+}
+
 // AssumeWith is Assume with a config already loaded.
 func (f *Factory) AssumeWith(ctx context.Context, cfg *profiles.Config, profile string, min time.Duration) (*creds.Session, error) {
 	return f.assume(ctx, cfg, profile, min, false)
@@ -635,6 +657,9 @@ func (f *Factory) assume(ctx context.Context, cfg *profiles.Config, profile stri
 		return nil, err
 	}
 	f.Debugf("session for %s: %v, from cache %t", profile, s.Credentials, s.FromCache)
+	if !s.FromCache {
+		f.warnCapped(cfg, profile, opt)
+	}
 	return s, nil
 }
 

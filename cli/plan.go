@@ -341,8 +341,6 @@ func writePlanSteps(b *strings.Builder, steps []planStep) {
 		asked := profiles.Seconds(s.RequestedSeconds)
 		if s.DurationPos != "" {
 			asked += " (" + s.DurationPos + ")"
-		} else if s.RequestedSeconds != 0 && i == len(steps)-1 && s.Call != "GetSessionToken" {
-			asked += " (--duration)"
 		}
 		var notes []string
 		if s.Chained {

@@ -148,7 +148,7 @@ func requestedDurations(ch *Chain, opt PlanOptions) ([]int, []Pos) {
 		requested[i], reqPos[i] = h.DurationSeconds, h.Duration.Pos
 	}
 	if n := len(ch.Hops); n > 0 && opt.DurationSeconds > 0 {
-		requested[n-1], reqPos[n-1] = opt.DurationSeconds, Pos{}
+		requested[n-1], reqPos[n-1] = opt.DurationSeconds, FlagDuration
 	}
 	return requested, reqPos
 }
@@ -213,7 +213,7 @@ func (pl *Plan) hopDuration(st *Step) {
 		want = DefaultRoleDuration
 	}
 	st.GrantedSeconds = want
-	if st.RequestedSeconds != 0 && st.DurationPos.File == "" {
+	if st.RequestedSeconds != 0 && st.DurationPos == FlagDuration {
 		// --duration; a duration_seconds is a finding of chainValueFindings.
 		if err := ValidateDuration(st.RequestedSeconds); err != nil {
 			pl.finding(SeverityError, h.Profile, KeyDurationSeconds, st.DurationPos, durationSource(st.DurationPos)+err.Error(),
@@ -226,7 +226,7 @@ func (pl *Plan) hopDuration(st *Step) {
 		pl.finding(SeverityWarning, h.Profile, KeyDurationSeconds, st.DurationPos,
 			fmt.Sprintf("%s asks for %s but this AssumeRole is signed by %s, so AWS caps role chaining at 1h; switcher asks for 1h",
 				h.Profile, Seconds(want), st.SignedBy),
-			chainFix(pl, ch))
+			chainFix(pl, ch, st.DurationPos))
 	case !st.Chained && st.Hop == 0 && want > ChainedMaxDuration && maybeTemporary(src):
 		what := "the environment holds"
 		if src.Kind == SourceCredentialProcess {
@@ -359,20 +359,24 @@ func (c *Config) sortFindings(fs []Finding) {
 }
 
 func durationSource(p Pos) string {
-	if p.File == "" {
+	if p == FlagDuration {
 		return "--duration: "
 	}
 	return ""
 }
 
-func chainFix(pl *Plan, ch *Chain) string {
+func chainFix(pl *Plan, ch *Chain, from Pos) string {
+	set := "set duration_seconds = 3600 or less"
+	if from == FlagDuration {
+		set = "ask for --duration 1h or less"
+	}
 	if len(ch.Hops) == 1 && pl.MFA == MFASession {
-		return "set duration_seconds = 3600 or less"
+		return set
 	}
 	if len(ch.Hops) == 1 {
-		return "set duration_seconds = 3600 or less, or sign the call with long-term keys"
+		return set + ", or sign the call with long-term keys"
 	}
-	return "set duration_seconds = 3600 or less: a role assumed with temporary credentials (an MFA session or another role) lasts at most 1 hour"
+	return set + ": a role assumed with temporary credentials (an MFA session or another role) lasts at most 1 hour"
 }
 
 // sourceWords says in words which credentials a chain starts from.

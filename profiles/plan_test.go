@@ -112,7 +112,7 @@ func TestPlan(t *testing.T) {
 			wantMode: MFADirect,
 			wantSteps: []Step{{Kind: StepAssumeRole, Hop: 0, Profile: "dev", RoleARN: "arn:aws:iam::222222222222:role/dev",
 				SignedBy: "static keys of base (credentials:2)", MFASerial: alice,
-				RequestedSeconds: 7200, GrantedSeconds: 7200}},
+				RequestedSeconds: 7200, GrantedSeconds: 7200, DurationPos: FlagDuration}},
 		},
 		{
 			name:     "from-temp", // temporary source: direct, chained

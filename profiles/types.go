@@ -23,11 +23,17 @@ type Pos struct {
 }
 
 func (p Pos) String() string {
-	if p.File == "" {
+	switch {
+	case p.File == "":
 		return ""
+	case p.Line == 0: // a whole file, or a flag (FlagDuration)
+		return p.File
 	}
 	return p.File + ":" + strconv.Itoa(p.Line)
 }
+
+// FlagDuration is the position of a duration given with --duration.
+var FlagDuration = Pos{File: "--duration"} //nolint:gochecknoglobals // a constant Pos
 
 // Value is one setting with its provenance.
 type Value struct {
