@@ -150,16 +150,8 @@ func TestConfigCommandsErrors(t *testing.T) {
 			wantStderr: "switcher: ~/.aws/config:7: source_profile cycle: a -> b -> a\n",
 		},
 		{
-			name: "malformed ini in list", fixture: "sample", config: "[default]\nregion = x\n[profile dev\n", args: []string{"list"}, code: 1,
-			wantStderr: "switcher: ~/.aws/config:3: section header \"[profile dev\" has no closing ]\n",
-		},
-		{
-			name: "malformed ini in doctor", fixture: "sample", config: "[default]\nregion\n", args: []string{"doctor"}, code: 1,
-			wantStderr: "switcher: ~/.aws/config:2: line is neither a [section], a key = value setting nor a comment: \"region\"\n",
-		},
-		{
-			name: "malformed ini in plan", fixture: "sample", config: "[default]\nregion\n", args: []string{"plan", "dev"}, code: 1,
-			wantStderr: "switcher: ~/.aws/config:2: line is neither a [section], a key = value setting nor a comment: \"region\"\n",
+			name: "a bad line breaks only its profile", fixture: "sample", config: "[default]\nregion\n[profile ok]\ncredential_process = /bin/true\n", args: []string{"plan", "default"}, code: 1,
+			wantStderr: "switcher: ~/.aws/config:2: profile default: line is neither a [section], a key = value setting nor a comment: \"region\"; the profile cannot be used until it is fixed (the AWS CLI cannot read the file) (fix: fix or delete the line)\n",
 		},
 		{
 			name: "bad --duration", fixture: "sample", args: []string{"plan", "dev", "--duration", "soon"}, code: 2,
@@ -319,5 +311,47 @@ func TestCompleteProfiles(t *testing.T) {
 		if dir != cobra.ShellCompDirectiveNoFileComp {
 			t.Errorf("directive = %v, want NoFileComp", dir)
 		}
+	}
+}
+
+// TestOneBadLine: a line that cannot be read marks its profile in list,
+// doctor and plan, and leaves every other profile working (issue 12).
+func TestOneBadLine(t *testing.T) {
+	home := withAWSFiles(t, "sample")
+	path := filepath.Join(home, ".aws", "config")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := "\n[profile typo]\nrole_arn = arn:aws:iam::111111111111:role/x\nregion us-east-1\nsource_profile = base\n"
+	if err := os.WriteFile(path, append(data, bad...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, home, "list", "--json")
+	if r.code != 0 {
+		t.Fatalf("list: exit %d: %s", r.code, r.stderr)
+	}
+	var rows []profiles.Row
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		switch {
+		case row.Name == "typo" && !strings.Contains(row.Error, "line is neither"):
+			t.Errorf("typo: error %q, want the bad line", row.Error)
+		case row.Name == "dev" && row.Error != "":
+			t.Errorf("dev: error %q, want none", row.Error)
+		}
+	}
+	if r := runIn(t, home, "plan", "dev"); r.code != 0 {
+		t.Errorf("plan dev: exit %d: %s", r.code, r.stderr)
+	}
+	r = runIn(t, home, "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "line is neither") {
+		t.Errorf("doctor: exit %d:\n%s", r.code, r.stdout)
+	}
+	r = runIn(t, home, "plan", "typo")
+	if r.code != 1 || !strings.Contains(r.stderr, "config:51") || !strings.Contains(r.stderr, `"region us-east-1"`) {
+		t.Errorf("plan typo: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -81,10 +81,11 @@ func (p ProcessPrompter) MFACode(ctx context.Context, profile, serial string) (s
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var cmd *exec.Cmd
+	line := commandLine(p.Command)
 	if runtime.GOOS == "windows" {
-		cmd = exec.CommandContext(ctx, "cmd.exe", "/C", p.Command)
+		cmd = exec.CommandContext(ctx, "cmd.exe", "/C", line)
 	} else {
-		cmd = exec.CommandContext(ctx, "sh", "-c", p.Command)
+		cmd = exec.CommandContext(ctx, "sh", "-c", line)
 	}
 	cmd.WaitDelay = 200 * time.Millisecond // a grandchild keeping stdout open
 	var stdout bytes.Buffer

@@ -91,7 +91,7 @@ func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.Credential
 		if cmd == "" {
 			cmd = src.Setting.Value
 		}
-		return processcreds.NewProvider(cmd), nil
+		return processcreds.NewProvider(commandLine(cmd)), nil
 	case profiles.SourceSSO:
 		return e.ssoProvider(prof)
 	case profiles.SourceWebIdentity:
@@ -100,6 +100,14 @@ func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.Credential
 		return e.keyringProvider(src.Profile)
 	}
 	return nil, fmt.Errorf("unknown credential source")
+}
+
+// commandLine is a credential_process or mfa_process value as one command
+// line: a value continued on indented lines (read with newlines, as the
+// AWS CLI reads it) has its lines joined with blanks, as the AWS CLI's
+// shlex split treats them, rather than run as separate shell commands.
+func commandLine(v string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\n", " ")
 }
 
 // credentialSourceProvider is the provider of credential_source =

@@ -80,12 +80,24 @@ func TestSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	procJSON := `{"Version":1,"AccessKeyId":"AKIAFAKEPROC00003333","SecretAccessKey":"fakeProcSecret"}`
+	procFile := filepath.Join(dir, "proc.json") // a continuation line holds no = or : (those make it a setting)
+	if err := os.WriteFile(procFile, []byte(procJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	config := `[profile proc]
 role_arn = arn:aws:iam::222222222222:role/proc
 source_profile = procsrc
 
 [profile procsrc]
 credential_process = echo '` + procJSON + `'
+
+[profile proccont]
+role_arn = arn:aws:iam::222222222222:role/proc
+source_profile = proccontsrc
+
+[profile proccontsrc]
+credential_process = cat
+  ` + procFile + `
 
 [profile ec2]
 role_arn = arn:aws:iam::222222222222:role/ec2
@@ -118,6 +130,9 @@ source_profile = web
 		errText string
 	}{
 		{name: "credential_process", profile: "proc", env: map[string]string{"USER": "u"},
+			want: []fakeCall{{Op: "AssumeRole", Signer: "AKIAFAKEPROC00003333", Region: "us-east-1",
+				RoleARN: "arn:aws:iam::222222222222:role/proc", SessionName: "switcher-u-1795348800", Duration: 3600}}},
+		{name: "credential_process continued on an indented line", profile: "proccont", env: map[string]string{"USER": "u"},
 			want: []fakeCall{{Op: "AssumeRole", Signer: "AKIAFAKEPROC00003333", Region: "us-east-1",
 				RoleARN: "arn:aws:iam::222222222222:role/proc", SessionName: "switcher-u-1795348800", Duration: 3600}}},
 		{name: "instance metadata", profile: "ec2",

@@ -20,12 +20,23 @@ type Config struct {
 	services map[string]*Section
 	svcList  []*Section
 	// notes are problems seen while loading that do not stop it (duplicate
-	// sections and keys, sections the AWS CLI ignores); Doctor reports them.
+	// sections and keys, sections the AWS CLI ignores, lines that cannot be
+	// read); Doctor reports them.
 	notes []Finding
+	// broken are the profiles with a line that cannot be read (a note of
+	// KeySyntax): Resolve refuses them, with the line.
+	broken map[string]*ConfigError
+	// continued counts continuation lines read (tests).
+	continued int
 }
 
+// KeySyntax is the Key of a finding about a line that cannot be read.
+const KeySyntax = "syntax"
+
 // Load parses both files. A nil or empty slice means the file is absent.
-// Paths are used only to name positions. A malformed file is a *ParseError.
+// Paths are used only to name positions. A line that cannot be read does
+// not fail the load: it is a finding (KeySyntax) and makes its profile
+// unusable, and the others load.
 func Load(configPath string, configData []byte, credsPath string, credsData []byte) (*Config, error) {
 	n := countHeaders(configData) + countHeaders(credsData)
 	c := &Config{
@@ -137,7 +148,47 @@ func (c *Config) loadFile(path string, data []byte, isConfig bool) error {
 		return nil
 	}
 	st := newFileState(path, isConfig, countHeaders(data))
-	return scanFile(path, data, func(e *scanSection) { c.addScanned(st, e) })
+	outside, continued := scanFile(path, data, func(e *scanSection) { c.addScanned(st, e) })
+	c.continued += continued
+	for _, r := range outside {
+		c.note(SeverityError, "", KeySyntax, Pos{File: path, Line: r.line},
+			r.text+"; switcher skips the line (the AWS CLI cannot read the file)", "put it under a [section] or delete it")
+	}
+	return nil
+}
+
+// noteProblems records the lines of a section that cannot be read: each a
+// finding, and the profile (if it is one) broken until they are fixed.
+func (c *Config) noteProblems(e *scanSection, kind sectionKind, name, path string) {
+	for _, d := range e.deeper {
+		c.note(SeverityWarning, "", "", Pos{File: path, Line: d.line},
+			fmt.Sprintf("this setting is indented deeper than %s above it: the AWS CLI reads the line as part of %s's value, the SDKs and switcher as a setting of its own", d.text, d.text),
+			"indent it like the setting above (or join it to that value)")
+	}
+	slices.SortStableFunc(e.problems, func(a, b rawLine) int { return a.line - b.line })
+	for _, r := range e.problems {
+		pos := Pos{File: path, Line: r.line}
+		profile := ""
+		what := "switcher skips the line"
+		if kind == sectionProfile {
+			profile = name
+			what = "the profile cannot be used until it is fixed"
+		}
+		c.note(SeverityError, profile, KeySyntax, pos, r.text+"; "+what+" (the AWS CLI cannot read the file)", "fix or delete the line")
+		if profile != "" {
+			c.markBroken(c.notes[len(c.notes)-1])
+		}
+	}
+}
+
+// markBroken records a KeySyntax finding's profile as broken.
+func (c *Config) markBroken(f Finding) {
+	if c.broken == nil {
+		c.broken = make(map[string]*ConfigError)
+	}
+	if _, ok := c.broken[f.Profile]; !ok {
+		c.broken[f.Profile] = &ConfigError{Profile: f.Profile, Key: f.Key, Pos: f.Pos, Msg: f.Message, Fix: f.Fix}
+	}
 }
 
 // plainHeader reports whether header is the plain header of the config
@@ -193,12 +244,13 @@ func (c *Config) addScanned(st *fileState, e *scanSection) {
 	case sectionServices:
 		c.addSection(c.services, &c.svcList, name, pos, e.keys)
 	case sectionIgnored:
-		if !knownNonProfileSection(e.header) {
+		if !knownNonProfileSection(e.header) && !e.badHeader {
 			c.note(SeverityWarning, "", "", pos,
 				fmt.Sprintf("the AWS CLI ignores [%s] in the config file: profiles there are written [profile NAME]", e.header),
 				fmt.Sprintf("rename the section to [profile %s] (or move it to the credentials file)", strings.TrimSpace(e.header)))
 		}
 	}
+	c.noteProblems(e, kind, name, st.path)
 }
 
 // seenProfile is the profile a section names, when it exists, and whether

@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -223,29 +222,89 @@ func TestLoadEmptyAndAbsent(t *testing.T) {
 	}
 }
 
-func TestLoadParseErrors(t *testing.T) {
+// TestLenientParse: a line that cannot be read is a finding at its line
+// and breaks only its own profile (Resolve says why); every other profile
+// loads (issue 12: one odd line made every command fail).
+func TestLenientParse(t *testing.T) {
+	const ok = "[profile ok]\ncredential_process = /bin/ok\n"
 	tests := []struct {
 		name, config, creds string
-		want                string
+		broken              string // the profile that cannot be used; "" none
+		want                string // the finding, as Error() of its ConfigError
 	}{
-		{"unclosed section", "[default]\nregion = x\n[profile dev\n", "", "config:3: section header \"[profile dev\" has no closing ]"},
-		{"empty section", "\n[]\n", "", "config:2: section header [] has no name"},
-		{"no delimiter", "[default]\nregion us-east-1\n", "", "config:2: line is neither a [section], a key = value setting nor a comment: \"region us-east-1\""},
-		{"empty key", "[default]\n = x\n", "", "config:2: setting has an empty key name: \"= x\""},
-		{"before section", "\nregion = x\n[default]\n", "", "config:2: setting before any [section] header"},
-		{"credentials file", "", "[a]\naws_access_key_id\n", "credentials:2: line is neither a [section], a key = value setting nor a comment: \"aws_access_key_id\""},
-		{"nested without =", "[services x]\nsts =\n  endpoint_url\n", "", "config:3: nested setting under sts is not key = value: \"endpoint_url\""},
-		{"unclosed quoted value", "[default]\nregion = `eu\n", "", "config:2: quoted value is never closed"},
+		{"unclosed section", ok + "[profile dev\nregion = x\ncredential_process = /bin/dev\n", "", "dev",
+			"config:3: profile dev: section header \"[profile dev\" has no closing ]"},
+		{"empty section", ok + "[]\nregion = x\n", "", "", "config:3: section header [] has no name"},
+		{"no delimiter", ok + "[profile dev]\nregion us-east-1\ncredential_process = /bin/dev\n", "", "dev",
+			"config:4: profile dev: line is neither a [section], a key = value setting nor a comment: \"region us-east-1\""},
+		{"empty key", ok + "[profile dev]\n = x\n", "", "dev", "config:4: profile dev: setting has an empty key name: \"= x\""},
+		{"before section", "region = x\n" + ok, "", "", "config:1: setting before any [section] header: \"region = x\""},
+		{"credentials file", ok, "[a]\naws_access_key_id\n", "a",
+			"credentials:2: profile a: line is neither a [section], a key = value setting nor a comment: \"aws_access_key_id\""},
+		{"nested without =", ok + "[services x]\nsts =\n  endpoint_url\n", "", "", "config:5: nested setting under sts is not key = value: \"endpoint_url\""},
+		{"unclosed quoted value", ok + "[profile dev]\nregion = `eu\n[profile after]\ncredential_process = /bin/after\n", "", "dev",
+			"config:4: profile dev: quoted value is never closed: \"region = `eu\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load("config", []byte(tt.config), "credentials", []byte(tt.creds))
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Load error = %v, want *ParseError", err)
+			c, err := Load("config", []byte(tt.config), "credentials", []byte(tt.creds))
+			if err != nil {
+				t.Fatalf("Load: %v; a bad line must not fail the load", err)
 			}
-			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
+			var got []string
+			for _, f := range c.Doctor() {
+				if f.Key == KeySyntax {
+					got = append(got, f.Err().Error())
+				}
+			}
+			if len(got) != 1 || !strings.HasPrefix(got[0], tt.want) {
+				t.Fatalf("syntax findings %q, want one starting %q", got, tt.want)
+			}
+			if _, err := c.Resolve("ok"); err != nil {
+				t.Errorf("profile ok: %v; the other profiles must load", err)
+			}
+			if tt.broken != "" {
+				_, err := c.Resolve(tt.broken)
+				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+					t.Errorf("Resolve(%s) = %v, want the line's problem %q", tt.broken, err, tt.want)
+				}
+			}
+			if _, err := c.Resolve("after"); tt.name == "unclosed quoted value" && err != nil {
+				t.Errorf("the profile after an unclosed quote: %v", err)
+			}
+		})
+	}
+}
+
+// TestContinuationLines: a line indented deeper than its key, with no
+// delimiter, continues the value as the AWS CLI and the Go SDK read it;
+// credential_process runs it as one command line.
+func TestContinuationLines(t *testing.T) {
+	tests := []struct {
+		name, config string
+		profile, key string
+		want         string
+	}{
+		{"credential_process", "[profile p]\ncredential_process = /bin/tool\n  --flag\n    value\nregion = x\n", "p", KeyCredentialProcess, "/bin/tool\n--flag\nvalue"},
+		{"indented section keeps its keys", "[profile p]\n  region = x\n  output = json\n", "p", KeyRegion, "x"},
+		{"not deeper than the key: a problem", "[profile p]\n  region = x\n  json\n", "p", KeyRegion, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := load(t, tt.config, "")
+			p, _ := c.Profile(tt.profile)
+			_, rerr := c.Resolve(tt.profile)
+			if tt.want == "" {
+				if rerr == nil {
+					t.Errorf("a line at the key's own indentation was read; want it refused")
+				}
+				return
+			}
+			if got := p.Value(tt.key); got != tt.want {
+				t.Errorf("%s = %q, want %q", tt.key, got, tt.want)
+			}
+			if strings.Contains(tt.config, "region = x\n") && tt.key != KeyRegion && p.Value(KeyRegion) != "x" {
+				t.Errorf("the key after the continuation: region = %q", p.Value(KeyRegion))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func refNotes(t *testing.T, config, creds []byte) []Finding {
 		label := map[bool]string{true: "config", false: "credentials"}[f.isConfig]
 		headers := map[string]int{}
 		seen := map[string]string{}
-		err := scanFile(f.path, f.data, func(e *scanSection) {
+		outside, _ := scanFile(f.path, f.data, func(e *scanSection) {
 			pos := Pos{File: f.path, Line: e.line}
 			if prev, dup := headers[e.header]; dup {
 				note(SeverityError, "", "", pos, fmt.Sprintf("section [%s] appears twice in the %s file (first at line %d); switcher merges them, later keys winning, but the AWS CLI refuses to read the file", e.header, label, prev), "merge the two sections into one")
@@ -48,12 +49,25 @@ func refNotes(t *testing.T, config, creds []byte) []Finding {
 					note(SeverityWarning, name, "", pos, fmt.Sprintf("profile %s is defined by both [%s] and [%s]; switcher merges them, later keys winning", name, prev, e.header), "keep one of the two sections")
 				}
 				seen[name] = e.header
-			case kind == sectionIgnored && !knownNonProfileSection(e.header):
+			case kind == sectionIgnored && !knownNonProfileSection(e.header) && !e.badHeader:
 				note(SeverityWarning, "", "", pos, fmt.Sprintf("the AWS CLI ignores [%s] in the config file: profiles there are written [profile NAME]", e.header), fmt.Sprintf("rename the section to [profile %s] (or move it to the credentials file)", strings.TrimSpace(e.header)))
 			}
+			for _, d := range e.deeper {
+				note(SeverityWarning, "", "", Pos{File: f.path, Line: d.line}, fmt.Sprintf("this setting is indented deeper than %s above it: the AWS CLI reads the line as part of %s's value, the SDKs and switcher as a setting of its own", d.text, d.text), "indent it like the setting above (or join it to that value)")
+			}
+			// Lines that cannot be read: after the section's other notes, in line order.
+			probs := append([]rawLine(nil), e.problems...)
+			sort.SliceStable(probs, func(i, j int) bool { return probs[i].line < probs[j].line })
+			for _, r := range probs {
+				if kind == sectionProfile {
+					note(SeverityError, name, KeySyntax, Pos{File: f.path, Line: r.line}, r.text+"; the profile cannot be used until it is fixed (the AWS CLI cannot read the file)", "fix or delete the line")
+				} else {
+					note(SeverityError, "", KeySyntax, Pos{File: f.path, Line: r.line}, r.text+"; switcher skips the line (the AWS CLI cannot read the file)", "fix or delete the line")
+				}
+			}
 		})
-		if err != nil {
-			t.Fatalf("refNotes: %v", err)
+		for _, r := range outside {
+			note(SeverityError, "", KeySyntax, Pos{File: f.path, Line: r.line}, r.text+"; switcher skips the line (the AWS CLI cannot read the file)", "put it under a [section] or delete it")
 		}
 	}
 	return notes
@@ -79,6 +93,8 @@ func TestLoadNotes(t *testing.T) {
 		{"keys twice", "[profile a]\nregion = x\nregion = y\nRegion = z\n", "[a]\nk = 1\nk = 2\n"},
 		{"credentials twice", "[profile a]\n", "[a]\nk = 1\n[b]\n[a]\n[profile a]\n[profile a]\n"},
 		{"credentials after a config profile", "[profile a]\n[profile a]\n", "[a]\n[a]\n"},
+		{"a setting indented deeper", "[profile a]\nk = v\n  j = w\n", ""},
+		{"lines that cannot be read", "k = v\n[profile a]\nnovalue\n[profile b\nregion = x\n[sso-session s]\nbad\n[services v]\nsts =\n  nokv\n", "[c]\n= v\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

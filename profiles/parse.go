@@ -12,9 +12,21 @@ import (
 // values and nested values the way gopkg.in/ini.v1 reads them with the
 // AWS-CLI-like options of the tests' reference reading (key names
 // case-insensitive, section names not, full-line comments only, no inline
-// comments or continuations, quotes kept, """ and ` values across lines,
-// indented lines under an empty value nested), and records the line of
-// everything it reads. FuzzLoad and TestParseMatchesINI hold it to ini.v1.
+// comments, quotes kept, """ and ` values across lines, indented lines
+// under an empty value nested), and records the line of everything it
+// reads. FuzzLoad and TestParseMatchesINI hold it to ini.v1 where ini.v1
+// reads a file. Two things it reads where ini.v1 gives up:
+//
+//   - a line indented deeper than the key before it, with no '=' or ':',
+//     continues that key's value (joined with a newline), as the AWS CLI
+//     (Python's configparser) and the Go SDK read it:
+//     "credential_process = /bin/tool" then "  --flag";
+//   - any other line it cannot read (a header with no ']', a line that is
+//     no setting, a setting before any header, an unclosed quote) is a
+//     problem of its section, not of the file: it is skipped and reported,
+//     the profile it is in cannot be used (Resolve says why, with the
+//     line), and every other profile still loads.
+//
 // Values are substrings of one copy of the file: reading allocates little
 // beyond the Config itself.
 
@@ -24,6 +36,14 @@ type scanSection struct {
 	header string // raw name between the brackets
 	line   int
 	keys   []scanKey // first-seen order (ini.v1's key order)
+	// problems are the lines of the section that could not be read (text
+	// is the explanation); badHeader says its header is one of them.
+	problems  []rawLine
+	badHeader bool
+	// deeper are settings indented deeper than the setting above them:
+	// the AWS CLI reads such a line as part of the value above, the SDKs
+	// (and switcher) as a setting.
+	deeper []rawLine
 }
 
 // scanKey is one distinct key of a section occurrence.
@@ -59,44 +79,41 @@ type scanner struct {
 	inSec  bool
 	byName map[string]int // keys of a big section; nil until one is seen
 	mapped bool           // byName holds the current section's keys
-	// Problems ini.v1 (or switcher) rejects, reported after every line has
-	// been read, so that a malformed line anywhere wins as it always did.
-	preamble  int   // first line of a setting before any section header
-	autoErr   error // a nested value under an auto-numbered key
-	nestedErr error // a nested line that is not key = value
+	// outside are the problems of lines before any section header.
+	outside []rawLine
+	// continued counts the lines read as continuations (tests compare
+	// with ini.v1 only files without them).
+	continued int
 }
 
 // scanFile reads data and calls emit for each section occurrence, in file
-// order. Errors are *ParseError: the first malformed line, else the first
-// setting before any section header, else the first nested value under an
-// auto-numbered key, else the first nested line that is not key = value.
-func scanFile(path string, data []byte, emit func(*scanSection)) error {
+// order, and returns the problems of lines before any section header.
+func scanFile(path string, data []byte, emit func(*scanSection)) (outside []rawLine, continued int) {
 	s := &scanner{path: path, text: string(stripBOM(data)), emit: emit}
-	if err := s.run(); err != nil {
-		return err
-	}
+	s.run()
 	s.flush()
-	switch {
-	case s.preamble > 0:
-		return s.bad(s.preamble, "setting before any [section] header")
-	case s.autoErr != nil:
-		return s.autoErr
-	}
-	return s.nestedErr
+	return s.outside, s.continued
 }
 
-func (s *scanner) bad(line int, format string, args ...any) error {
-	return &ParseError{Pos: Pos{File: s.path, Line: line}, Msg: fmt.Sprintf(format, args...)}
+// problem records a line that cannot be read, against its section.
+func (s *scanner) problem(line int, format string, args ...any) {
+	r := rawLine{text: fmt.Sprintf(format, args...), line: line}
+	if s.inSec {
+		s.sec.problems = append(s.sec.problems, r)
+		return
+	}
+	s.outside = append(s.outside, r)
 }
 
 // lineState is what the scanner remembers from one line to the next.
 type lineState struct {
-	lastKey   int  // index into s.sec.keys; -1 for none or the preamble
-	lastEmpty bool // last key had an empty value: indented lines nest
-	autoIncr  int
+	lastKey    int  // index into s.sec.keys; -1 for none or the preamble
+	lastEmpty  bool // last key had an empty value: indented lines nest
+	lastIndent int  // the indentation of the last key's line
+	autoIncr   int
 }
 
-func (s *scanner) run() error {
+func (s *scanner) run() {
 	text := s.text
 	st := lineState{lastKey: -1, autoIncr: 1}
 	lineNo, off := 0, 0 // off: start of the next line
@@ -108,41 +125,35 @@ func (s *scanner) run() error {
 		} else {
 			off = len(text)
 		}
-		consumed, next, err := s.line(&st, text[start:off], lineNo, off)
-		if err != nil {
-			return err
-		}
+		consumed, next := s.line(&st, text[start:off], lineNo, off)
 		lineNo += consumed
 		off = next
 	}
-	return nil
 }
 
 // line reads one line, raw, that ends at off (a quoted value may run on:
 // consumed more lines, up to next).
-func (s *scanner) line(st *lineState, raw string, lineNo, off int) (consumed, next int, err error) {
+func (s *scanner) line(st *lineState, raw string, lineNo, off int) (consumed, next int) {
 	if st.lastEmpty && len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
 		s.nested(st, raw, lineNo)
-		return 0, off, nil
+		return 0, off
 	}
 	line := trimLeftSpace(raw)
 	if line == "" || line[0] == '#' || line[0] == ';' {
-		return 0, off, nil
+		return 0, off
 	}
 	if line[0] == '[' {
-		header, _, problem := SectionHeader(line)
-		if problem != "" {
-			return 0, off, s.bad(lineNo, "%s", problem)
-		}
-		s.flush()
-		s.sec = scanSection{header: header, line: lineNo, keys: s.sec.keys[:0]}
-		s.inSec, s.mapped = true, false
-		*st = lineState{lastKey: -1, autoIncr: 1}
-		return 0, off, nil
+		s.header(st, line, lineNo)
+		return 0, off
 	}
 	name, valOff, problem := keyName(line)
 	if problem != "" {
-		return 0, off, s.bad(lineNo, "%s: %q", problem, trimLine(line))
+		if s.continues(st, raw, line) {
+			return 0, off
+		}
+		s.problem(lineNo, "%s: %q", problem, trimLine(line))
+		st.lastKey = -1
+		return 0, off
 	}
 	auto := name == "-"
 	if auto {
@@ -152,17 +163,53 @@ func (s *scanner) line(st *lineState, raw string, lineNo, off int) (consumed, ne
 	valStart := off - len(line) + valOff
 	value, empty, next, consumed, ok := readValue(s.text, valStart, off)
 	if !ok {
-		return 0, off, s.bad(lineNo, "quoted value is never closed")
+		s.problem(lineNo, "quoted value is never closed: %q", trimLine(line))
+		st.lastKey = -1
+		return 0, off
+	}
+	indent := len(raw) - len(line)
+	if s.inSec && st.lastKey >= 0 && !st.lastEmpty && indent > st.lastIndent {
+		s.sec.deeper = append(s.sec.deeper, rawLine{text: s.sec.keys[st.lastKey].name, line: lineNo})
 	}
 	st.lastKey = -1
-	switch {
-	case s.inSec:
+	if s.inSec {
 		st.lastKey = s.add(name, value, lineNo, auto)
-	case s.preamble == 0:
-		s.preamble = lineNo
+	} else {
+		s.problem(lineNo, "setting before any [section] header: %q", trimLine(line))
 	}
 	st.lastEmpty = empty
-	return consumed, next, nil
+	st.lastIndent = indent
+	return consumed, next
+}
+
+// header starts a section. A header that cannot be read still starts one
+// (named as well as it can be), so that the lines under it are that
+// section's, with the header's problem: they never spill into the section
+// before.
+func (s *scanner) header(st *lineState, line string, lineNo int) {
+	header, _, problem := SectionHeader(line)
+	s.flush()
+	s.sec = scanSection{header: header, line: lineNo, keys: s.sec.keys[:0]}
+	if problem != "" {
+		s.sec.header = strings.TrimSpace(strings.TrimPrefix(trimLine(line), "["))
+		s.sec.problems = append(s.sec.problems, rawLine{text: problem, line: lineNo})
+		s.sec.badHeader = true
+	}
+	s.inSec, s.mapped = true, false
+	*st = lineState{lastKey: -1, autoIncr: 1}
+}
+
+// continues adds an indented line with no delimiter to the value of the
+// key above it when the line is indented deeper than that key: the AWS
+// CLI's (configparser's) and the Go SDK's continuation line.
+func (s *scanner) continues(st *lineState, raw, line string) bool {
+	if !s.inSec || st.lastKey < 0 || st.lastEmpty || len(raw)-len(line) <= st.lastIndent {
+		return false
+	}
+	k := &s.sec.keys[st.lastKey]
+	k.val.Value += "\n" + strings.TrimSpace(line)
+	s.continued++
+	return true
 }
 
 // nested keeps an indented line under the last key with an empty value.
@@ -171,8 +218,9 @@ func (s *scanner) nested(st *lineState, raw string, lineNo int) {
 		return
 	}
 	k := &s.sec.keys[st.lastKey]
-	if k.auto && s.autoErr == nil {
-		s.autoErr = s.bad(lineNo, "nested setting under an auto-numbered (-) key: %q", trimLine(raw))
+	if k.auto {
+		s.problem(lineNo, "nested setting under an auto-numbered (-) key: %q", trimLine(raw))
+		return
 	}
 	k.raw = append(k.raw, rawLine{text: strings.TrimSpace(raw), line: lineNo})
 }
@@ -235,9 +283,8 @@ func (s *scanner) flush() {
 			}
 			nk, nv, ok := strings.Cut(r.text, "=")
 			if !ok || strings.TrimSpace(nk) == "" {
-				if s.nestedErr == nil {
-					s.nestedErr = s.bad(r.line, "nested setting under %s is not key = value: %q", k.name, trimLine(r.text))
-				}
+				s.sec.problems = append(s.sec.problems, rawLine{
+					text: fmt.Sprintf("nested setting under %s is not key = value: %q", k.name, trimLine(r.text)), line: r.line})
 				continue
 			}
 			k.nested = append(k.nested, nestedValue{

@@ -53,6 +53,9 @@ func (c *Config) walk(ch *Chain, name string, roles []*Profile) ([]*Profile, err
 	start := len(roles) // roles[start:] is target first; reversed at the end
 	for cur := p; cur != nil; {
 		ch.Names = append(ch.Names, cur.Name)
+		if e := c.broken[cur.Name]; e != nil {
+			return nil, e
+		}
 		next, isRole, err := c.step(ch, cur, len(ch.Names) > 1)
 		if err != nil {
 			return nil, err

@@ -113,6 +113,10 @@ func (c *Config) RowFor(p *Profile) Row {
 	} else if id := p.Value(KeySSOAccountID); id != "" {
 		r.Account, r.Role = id, p.Value(KeySSORoleName)
 	}
+	if e := c.broken[p.Name]; e != nil { // a line of it cannot be read
+		r.Error, r.Short = e.Error(), ShortError(e)
+		return r
+	}
 	if !p.HasCredentialSettings() {
 		r.Source = SourceNone
 		return r

@@ -403,6 +403,9 @@ func decodeSnapshot(data []byte, want map[string]bool) (*Config, error) {
 		c.notes = make([]Finding, n)
 		for i := range c.notes {
 			c.notes[i] = Finding{Severity: Severity(r.int()), Profile: r.str(), Key: r.str(), Pos: r.pos(), Message: r.str(), Fix: r.str()}
+			if f := c.notes[i]; f.Key == KeySyntax && f.Profile != "" {
+				c.markBroken(f)
+			}
 		}
 	}
 	if err := c.decodeProfiles(r, want); err != nil {

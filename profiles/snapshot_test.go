@@ -81,7 +81,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // snapshot must learn to carry it (encodeSnapshot, decodeSnapshot), or
 // LoadFromSnapshot would quietly drop it.
 func TestSnapshotKnowsConfigFields(t *testing.T) {
-	known := []string{"ConfigFile", "CredentialsFile", "profiles", "byName", "sso", "ssoList", "services", "svcList", "notes"}
+	known := []string{"ConfigFile", "CredentialsFile", "profiles", "byName", "sso", "ssoList", "services", "svcList", "notes", "broken", "continued"}
 	var got []string
 	typ := reflect.TypeFor[Config]()
 	for i := range typ.NumField() {
