@@ -567,6 +567,7 @@ func (f *Factory) STSEngine(cfg *profiles.Config) *creds.Engine {
 		Config:      cfg,
 		Now:         f.Now,
 		Getenv:      f.Getenv,
+		Environ:     f.Environ,
 		Prompt:      creds.TTYPrompter{},
 		EndpointURL: f.Flags.EndpointURL,
 		Region:      f.Flags.Region,

@@ -27,10 +27,13 @@ const SafetyWindow = 5 * time.Minute
 //	eng := &creds.Engine{Config: cfg, Store: store, Now: time.Now, Getenv: os.Getenv, Prompt: creds.TTYPrompter{}}
 //	s, err := eng.Assume(ctx, "prod", creds.Options{})
 type Engine struct {
-	Config     *profiles.Config
-	Store      *Store           // nil: no caching
-	Now        func() time.Time // required
-	Getenv     func(string) string
+	Config *profiles.Config
+	Store  *Store           // nil: no caching
+	Now    func() time.Time // required
+	Getenv func(string) string
+	// Environ is the environment of the commands the engine runs for a
+	// source (aws for a login_session); nil: the process's own.
+	Environ    func() []string
 	HTTPClient *http.Client // nil: NewHTTPClient()
 	// Prompt asks for MFA codes after the profile's mfa_process (which the
 	// engine runs itself). nil: no prompt (ErrNoMFAPrompt).

@@ -1,12 +1,21 @@
 package creds
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -69,7 +78,7 @@ func envKeyID(getenv func(string) string) string {
 
 // sourceProvider returns the SDK provider for a chain's source. Web
 // identity has none: its first step is AssumeRoleWithWebIdentity.
-func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.CredentialsProvider, error) {
+func (e *Engine) sourceProvider(src profiles.Source, res resolved) (aws.CredentialsProvider, error) {
 	prof, _ := e.Config.Profile(src.Profile)
 	val := func(key string) string {
 		if prof == nil {
@@ -94,6 +103,8 @@ func (e *Engine) sourceProvider(src profiles.Source, _ resolved) (aws.Credential
 		return processcreds.NewProvider(commandLine(cmd)), nil
 	case profiles.SourceSSO:
 		return e.ssoProvider(prof)
+	case profiles.SourceLogin:
+		return e.loginProvider(src, res)
 	case profiles.SourceWebIdentity:
 		return nil, nil
 	case profiles.SourceKeyring:
@@ -245,7 +256,201 @@ func (e *Engine) sourceCredentials(ctx context.Context, src profiles.Source, res
 			return &out, nil
 		}
 	}
+	if src.Kind == profiles.SourceSSO && ssoLoginNeeded(err) {
+		return nil, e.ssoLoginError(src, err)
+	}
+	if src.Kind == profiles.SourceLogin && loginNeeded(err) {
+		return nil, &SourceError{Profile: src.Profile, Kind: src.Kind, Pos: src.Setting.Pos,
+			Err: fmt.Errorf("the aws login session %s has no valid cached token (%w); run `aws login --profile %s` and try again", src.Setting.Value, err, src.Profile)}
+	}
 	return nil, &SourceError{Profile: src.Profile, Kind: src.Kind, Pos: src.Setting.Pos, Err: err}
+}
+
+// loginProvider is the source of a login_session profile (`aws login`,
+// AWS CLI 2.32+). While the session's cached access token (in
+// $AWS_LOGIN_CACHE_DIRECTORY, else ~/.aws/login/cache, as the SDK's login
+// provider finds it) is valid, its keys are used as they are. Once it has
+// expired (it lasts minutes), the AWS CLI, which owns the login, refreshes
+// it: `aws configure export-credentials --profile NAME --format process`.
+// (The SDK's own login provider would refresh it in process, but linking
+// its sign-in client costs every switcher process about 2 ms of package
+// initialisation, the credential_process hit included.)
+func (e *Engine) loginProvider(src profiles.Source, _ resolved) (aws.CredentialsProvider, error) {
+	getenv := e.getenv()
+	path, err := loginTokenPath(src.Setting.Value, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfgFile := ""
+	if e.Config != nil {
+		cfgFile = e.Config.ConfigFile
+	}
+	return aws.NewCredentialsCache(&loginSource{path: path, profile: src.Profile, configFile: cfgFile, now: e.now, environ: e.Environ}), nil
+}
+
+// loginTokenPath is where `aws login` caches session's token: the hex
+// SHA-256 of the session (trimmed) in $AWS_LOGIN_CACHE_DIRECTORY, else
+// ~/.aws/login/cache.
+func loginTokenPath(session string, getenv func(string) string) (string, error) {
+	dir := getenv("AWS_LOGIN_CACHE_DIRECTORY")
+	if dir == "" {
+		home := getenv("HOME")
+		if home == "" {
+			h, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("no home directory for the aws login cache: %w", err)
+			}
+			home = h
+		}
+		dir = filepath.Join(home, ".aws", "login", "cache")
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(session)))
+	return filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), nil
+}
+
+// loginSource reads an aws login token, or has the AWS CLI refresh it.
+type loginSource struct {
+	path, profile, configFile string
+	now                       func() time.Time
+	environ                   func() []string // nil: the process's
+}
+
+// loginToken is the part of the cached token switcher reads.
+type loginToken struct {
+	AccessToken *struct {
+		AccessKeyID     string    `json:"accessKeyId"`
+		SecretAccessKey string    `json:"secretAccessKey"`
+		SessionToken    string    `json:"sessionToken"`
+		ExpiresAt       time.Time `json:"expiresAt"`
+	} `json:"accessToken"`
+}
+
+func (l *loginSource) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	data, err := os.ReadFile(l.path)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading the login token %s: %w", l.path, err)
+	}
+	var tok loginToken
+	if err := json.Unmarshal(data, &tok); err != nil || tok.AccessToken == nil || tok.AccessToken.AccessKeyID == "" {
+		return aws.Credentials{}, fmt.Errorf("the login token %s is not one aws login wrote", l.path)
+	}
+	if t := tok.AccessToken; l.now().Add(time.Minute).Before(t.ExpiresAt) {
+		return aws.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			CanExpire: true, Expires: t.ExpiresAt, Source: "aws login"}, nil
+	}
+	return l.refresh(ctx)
+}
+
+// refresh has the AWS CLI refresh the login and print the credentials.
+func (l *loginSource) refresh(ctx context.Context) (aws.Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "aws", "configure", "export-credentials", "--profile", l.profile, "--format", "process")
+	if l.configFile != "" && l.environ != nil {
+		if env := l.environ(); len(env) > 0 {
+			cmd.Env = append(env, "AWS_CONFIG_FILE="+l.configFile) // the file switcher read
+		}
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return aws.Credentials{}, fmt.Errorf("the cached login token has expired and `aws configure export-credentials --profile %s` could not refresh it: %w: %s (please reauthenticate)", l.profile, err, msg)
+	}
+	var v struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken"`
+		Expiration      string `json:"Expiration"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.AccessKeyID == "" {
+		return aws.Credentials{}, fmt.Errorf("aws configure export-credentials printed no credentials")
+	}
+	c := aws.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken, Source: "aws login"}
+	if t, err := time.Parse(time.RFC3339, v.Expiration); err == nil {
+		c.CanExpire, c.Expires = true, t
+	}
+	return c, nil
+}
+
+// loginNeeded reports whether the login provider failed for want of a
+// (fresh) `aws login`.
+func loginNeeded(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, fs.ErrNotExist) || strings.Contains(msg, "reauthenticate") || strings.Contains(msg, "login token")
+}
+
+// ErrSSOLogin is matched (errors.Is) by every *SSOLoginError.
+var ErrSSOLogin = errors.New("sso login needed")
+
+// SSOLoginError is an SSO source without a usable login: no cached token,
+// or one that expired and cannot be refreshed.
+type SSOLoginError struct {
+	Profile  string
+	Session  string // the sso_session; "" for a profile with its own sso_start_url
+	StartURL string
+	Pos      profiles.Pos
+	Err      error
+}
+
+func (e *SSOLoginError) Error() string {
+	who := "sso_start_url " + e.StartURL
+	if e.Session != "" {
+		who = fmt.Sprintf("sso_session %s (%s)", e.Session, e.StartURL)
+	}
+	s := fmt.Sprintf("profile %s: no valid SSO login for %s: the cached token is missing or expired; run `%s` (or `%s`) and try again",
+		e.Profile, who, e.LoginCommand(), e.AWSLoginCommand())
+	if p := e.Pos.String(); p != "" {
+		s += " (" + p + ")"
+	}
+	return s
+}
+
+// LoginCommand is the switcher command that logs in.
+func (e *SSOLoginError) LoginCommand() string {
+	if e.Session != "" {
+		return "switcher login --sso-session " + e.Session
+	}
+	return "switcher login " + e.Profile
+}
+
+// AWSLoginCommand is the AWS CLI's.
+func (e *SSOLoginError) AWSLoginCommand() string {
+	if e.Session != "" {
+		return "aws sso login --sso-session " + e.Session
+	}
+	return "aws sso login --profile " + e.Profile
+}
+
+func (e *SSOLoginError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrSSOLogin) true.
+func (e *SSOLoginError) Is(target error) bool { return target == ErrSSOLogin }
+
+// ssoLoginNeeded reports whether the SDK's SSO provider failed for want of
+// a login: the cached token is missing, unreadable or expired.
+func ssoLoginNeeded(err error) bool {
+	var inv *ssocreds.InvalidTokenError
+	if errors.As(err, &inv) || errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "cached SSO token") || strings.Contains(msg, "SSO token")
+}
+
+func (e *Engine) ssoLoginError(src profiles.Source, err error) error {
+	le := &SSOLoginError{Profile: src.Profile, Pos: src.Setting.Pos, Err: err}
+	if p, ok := e.Config.Profile(src.Profile); ok {
+		le.Session, le.StartURL = p.Value(profiles.KeySSOSession), p.Value(profiles.KeySSOStartURL)
+		if sec, ok := e.Config.SSOSession(le.Session); ok && le.Session != "" {
+			le.StartURL = sec.Keys[profiles.KeySSOStartURL].Value
+		}
+	}
+	return le
 }
 
 // checkContainerURL allows what the SDK's own resolver allows: https, or

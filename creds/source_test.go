@@ -262,3 +262,149 @@ source_profile = legacy
 		})
 	}
 }
+
+// TestSSOSourceWithoutLogin: an SSO profile with no cached token (or an
+// expired one) says which sso_session or start URL needs a login and what
+// to run, not the SDK's "failed to read cached SSO token file" (issue 12).
+func TestSSOSourceWithoutLogin(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	expired := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(expired, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path, err := ssocreds.StandardCachedTokenFilepath("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := `{"accessToken":"fake","expiresAt":"2020-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://old.awsapps.com/start"}`
+	if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := `[profile new]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Dev
+
+[sso-session corp]
+sso_start_url = https://fake.awsapps.com/start
+sso_region = eu-west-1
+
+[profile stale]
+sso_session = old
+sso_account_id = 111111111111
+sso_role_name = Dev
+
+[sso-session old]
+sso_start_url = https://old.awsapps.com/start
+sso_region = eu-west-1
+
+[profile legacy]
+sso_start_url = https://fake.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 111111111111
+sso_role_name = Dev
+`
+	tests := []struct{ profile, want string }{
+		{"new", "profile new: no valid SSO login for sso_session corp (https://fake.awsapps.com/start): the cached token is missing or expired; run `switcher login --sso-session corp` (or `aws sso login --sso-session corp`)"},
+		{"stale", "sso_session old (https://old.awsapps.com/start)"},
+		{"legacy", "profile legacy: no valid SSO login for sso_start_url https://fake.awsapps.com/start: the cached token is missing or expired; run `switcher login legacy` (or `aws sso login --profile legacy`)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			fe := newFakeEngine(t, map[string]string{"USER": "u", "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1:1"}, false)
+			fe.eng.Config = loadTestConfig(t, config, "")
+			_, err := fe.eng.Assume(context.Background(), tt.profile, Options{})
+			var le *SSOLoginError
+			if !errors.As(err, &le) || !errors.Is(err, ErrSSOLogin) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Assume: %v\nwant an SSOLoginError saying %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "failed to read cached SSO token file") {
+				t.Errorf("the SDK's message leaked: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoginSessionSource: login_session (aws login) is a source like SSO:
+// the cached token's keys while it is valid; once it has expired, the AWS
+// CLI refreshes it (aws configure export-credentials); without a token,
+// the error says to run aws login (issue 12).
+func TestLoginSessionSource(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake aws below is POSIX sh")
+	}
+	const session = "arn:aws:iam::111111111111:user/alice"
+	config := `[profile console]
+login_session = ` + session + `
+region = eu-west-1
+
+[profile console-admin]
+role_arn = arn:aws:iam::222222222222:role/admin
+source_profile = console
+`
+	writeToken := func(t *testing.T, dir string, expires time.Time) {
+		t.Helper()
+		path, err := loginTokenPath(session, func(k string) string { return map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": dir}[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := `{"accessToken":{"accessKeyId":"ASIAFAKELOGIN0005555","secretAccessKey":"fakeLoginSecret","sessionToken":"fakeLoginToken",` +
+			`"accountId":"111111111111","expiresAt":"` + expires.UTC().Format(time.RFC3339) + `"},"tokenType":"aws_sigv4","refreshToken":"r","clientId":"c","dpopKey":"k"}`
+		if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fakeAWS := func(t *testing.T, script string) {
+		t.Helper()
+		bin := t.TempDir()
+		if err := os.WriteFile(filepath.Join(bin, "aws"), []byte("#!/bin/sh\n"+script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	refreshed := `{"Version":1,"AccessKeyId":"ASIAFAKEREFRESH06666","SecretAccessKey":"s","SessionToken":"t","Expiration":"` +
+		time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`
+	tests := []struct {
+		name    string
+		token   time.Duration // from now; 0: no token file
+		aws     string        // the fake aws script; "" none
+		signer  string
+		errText string
+	}{
+		{name: "valid token", token: time.Hour, signer: "ASIAFAKELOGIN0005555"},
+		{name: "expired token, refreshed by the AWS CLI", token: -time.Hour,
+			aws:    `[ "$*" = "configure export-credentials --profile console --format process" ] || exit 3; echo '` + refreshed + `'`,
+			signer: "ASIAFAKEREFRESH06666"},
+		{name: "expired token, no refresh", token: -time.Hour, aws: "echo 'Error: session expired' >&2; exit 255",
+			errText: "run `aws login --profile console`"},
+		{name: "no token", errText: "run `aws login --profile console`"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.token != 0 {
+				writeToken(t, dir, time.Now().Add(tt.token))
+			}
+			if tt.aws != "" {
+				fakeAWS(t, tt.aws)
+			}
+			fe := newFakeEngine(t, map[string]string{"USER": "u", "AWS_LOGIN_CACHE_DIRECTORY": dir}, false)
+			fe.eng.Config = loadTestConfig(t, config, "")
+			fe.eng.Now = time.Now
+			_, err := fe.eng.Assume(context.Background(), "console-admin", Options{})
+			if tt.errText != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errText) {
+					t.Fatalf("Assume: %v, want %q", err, tt.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Assume: %v", err)
+			}
+			if calls := fe.sts.Calls(); len(calls) != 1 || calls[0].Signer != tt.signer {
+				t.Errorf("STS calls %+v, want one AssumeRole signed by %s", calls, tt.signer)
+			}
+		})
+	}
+}

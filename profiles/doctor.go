@@ -60,7 +60,7 @@ func (p *Profile) HasCredentialSettings() bool {
 		return true
 	}
 	for _, k := range []string{KeyRoleARN, KeySourceProfile, KeyCredentialSource, KeyAccessKeyID, KeySecretAccessKey,
-		KeySessionToken, KeyCredentialProcess, KeyWebIdentityTokenFile, KeySSOSession, KeySSOStartURL} {
+		KeySessionToken, KeyCredentialProcess, KeyWebIdentityTokenFile, KeySSOSession, KeySSOStartURL, KeyLoginSession} {
 		if _, ok := p.Get(k); ok {
 			return true
 		}

@@ -126,7 +126,7 @@ func TestDoctorRules(t *testing.T) {
 		{
 			name:   "source without credentials",
 			config: "[profile k]\nregion = us-east-1\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = k\n[profile lonely]\nregion = us-east-1\n",
-			want:   []string{"config:1 error : is used as a source_profile but has no credentials: no role_arn, static keys, keys in the keyring, credential_process or sso settings"},
+			want:   []string{"config:1 error : is used as a source_profile but has no credentials: no role_arn, static keys, keys in the keyring, credential_process, sso or login_session settings"},
 		},
 		{
 			name:   "missing services section, bad mfa_session_duration",

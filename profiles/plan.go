@@ -399,6 +399,8 @@ func sourceWords(src Source) string {
 		return fmt.Sprintf("credential_process of %s (%s)", src.Profile, pos)
 	case SourceSSO:
 		return fmt.Sprintf("SSO role credentials of %s (%s)", src.Profile, pos)
+	case SourceLogin:
+		return fmt.Sprintf("the aws login session of %s (%s)", src.Profile, pos)
 	case SourceWebIdentity:
 		return fmt.Sprintf("web identity token of %s (%s)", src.Profile, pos)
 	case SourceKeyring:

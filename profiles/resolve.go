@@ -257,12 +257,17 @@ func (c *Config) nonRoleSource(p *Profile, asSource bool) (Source, error) {
 		}
 		return Source{Kind: SourceSSO, Profile: p.Name, Setting: v, Temporary: true}, nil
 	}
-	msg := "has no credentials: no role_arn, static keys, keys in the keyring, credential_process or sso settings"
+	if v, ok := p.Get(KeyLoginSession); ok && v.Value != "" {
+		// aws login (AWS CLI 2.32+): the session's token is cached under
+		// ~/.aws/login/cache, as the SDK's login provider reads it.
+		return Source{Kind: SourceLogin, Profile: p.Name, Setting: v, Temporary: true}, nil
+	}
+	msg := "has no credentials: no role_arn, static keys, keys in the keyring, credential_process, sso or login_session settings"
 	if asSource {
 		msg = "is used as a source_profile but " + msg
 	}
 	return Source{}, &ConfigError{Profile: p.Name, Pos: p.Pos, Msg: msg,
-		Fix: fmt.Sprintf("store keys with `switcher keys add %s`, or add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, or sso_session", p.Name)}
+		Fix: fmt.Sprintf("store keys with `switcher keys add %s`, or add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, sso_session, or log in with `aws login --profile %s`", p.Name, p.Name)}
 }
 
 func needSSORole(p *Profile, v Value) error {

@@ -289,7 +289,7 @@ aws_secret_access_key = fake
 		{"both", "config:19: profile both: sets both source_profile (config:18) and credential_source (config:19); the AWS CLI refuses that (fix: keep only one of the two)", nil},
 		{"badsrc", `config:22: profile badsrc: credential_source "environment" is not one of Environment, Ec2InstanceMetadata, EcsContainer (fix: use Environment, Ec2InstanceMetadata or EcsContainer (spelled exactly so))`, nil},
 		{"nosource", "config:24: profile nosource: role_arn is set but nothing says which credentials call AssumeRole (fix: add source_profile = PROFILE (or credential_source = Environment|Ec2InstanceMetadata|EcsContainer))", nil},
-		{"empty", "config:25: profile empty: has no credentials: no role_arn, static keys, keys in the keyring, credential_process or sso settings (fix: store keys with `switcher keys add empty`, or add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, or sso_session)", nil},
+		{"empty", "config:25: profile empty: has no credentials: no role_arn, static keys, keys in the keyring, credential_process, sso or login_session settings (fix: store keys with `switcher keys add empty`, or add aws_access_key_id and aws_secret_access_key (credentials file), credential_process, sso_session, or log in with `aws login --profile empty`)", nil},
 		{"halfkey", "config:28: profile halfkey: aws_access_key_id is set without aws_secret_access_key (fix: add aws_secret_access_key to the same section)", nil},
 		{"nosso", `config:34: profile nosso: sso_session "nope" names no [sso-session nope] section (fix: add [sso-session nope] with sso_start_url and sso_region, or fix the name)`, nil},
 		{"prdo", `unknown profile "prdo" (see 'switcher list')`, func(t *testing.T, err error) {

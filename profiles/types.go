@@ -59,6 +59,7 @@ const (
 	KeyWebIdentityTokenFile  = "web_identity_token_file"
 	KeySSOSession            = "sso_session"
 	KeySSOStartURL           = "sso_start_url"
+	KeyLoginSession          = "login_session"
 	KeySSORegion             = "sso_region"
 	KeySSOAccountID          = "sso_account_id"
 	KeySSORoleName           = "sso_role_name"
@@ -128,6 +129,7 @@ const (
 	SourceSSO                                     // sso_* settings, cached token
 	SourceWebIdentity                             // web_identity_token_file + role_arn (AssumeRoleWithWebIdentity)
 	SourceKeyring                                 // long-term keys in the OS keyring (switcher keys add)
+	SourceLogin                                   // login_session (aws login, AWS CLI 2.32+): a cached token
 )
 
 func (k SourceKind) String() string {
@@ -144,6 +146,8 @@ func (k SourceKind) String() string {
 		return "web identity"
 	case SourceKeyring:
 		return "keyring"
+	case SourceLogin:
+		return "login session"
 	}
 	return "unknown"
 }
