@@ -102,6 +102,21 @@ __NAME__() {
   esac || return
   eval "$__switcher_out"
 }
+# __NAME__ completes profile names as switcher export does (zsh: after compinit).
+if [ -n "${BASH_VERSION-}" ]; then
+  ___NAME___complete() {
+    local IFS=$'\n'
+    COMPREPLY=($(command switcher __complete export "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | command sed -e '/^:/d' -e 's/	.*//'))
+  }
+  complete -o default -F ___NAME___complete __NAME__
+elif [ -n "${ZSH_VERSION-}" ]; then
+  ___NAME___complete() {
+    local -a __switcher_c
+    __switcher_c=("${(@f)$(command switcher __complete export "${(@)words[2,CURRENT]}" 2>/dev/null | command sed -e '/^:/d' -e 's/	.*//')}")
+    compadd -a __switcher_c
+  }
+  (( $+functions[compdef] )) && compdef ___NAME___complete __NAME__
+fi
 `
 
 const initFish = `# switcher shell integration (fish): switcher init fish | source
@@ -122,6 +137,13 @@ function __NAME__ --description 'switch this shell to an AWS profile with switch
     string join \n -- $__switcher_out | source
     return 0 # set -e of an unset variable leaves a status of 4
 end
+# __NAME__ completes profile names as switcher export does.
+function ___NAME___complete
+    set -l words (commandline -opc)
+    set -e words[1]
+    command switcher __complete export $words (commandline -ct) 2>/dev/null | string match -rv '^:' | string replace -r '\t.*' ''
+end
+complete -c __NAME__ -f -a '(___NAME___complete)'
 `
 
 const initPowerShell = `# switcher shell integration (PowerShell): switcher init powershell | Out-String | Invoke-Expression

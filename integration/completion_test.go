@@ -32,21 +32,36 @@ func TestCompletionInRealShells(t *testing.T) {
 		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
 	}
 	tests := []struct {
+		name   string
 		shell  string
 		script string
 	}{
 		// cobra's bash script builds on the bash-completion package, as
 		// every interactive bash setup that completes commands does.
-		{"bash", `source /usr/share/bash-completion/bash_completion
+		{"switcher", "bash", `source /usr/share/bash-completion/bash_completion
 source <(switcher completion bash)
 COMP_WORDS=(switcher plan pro); COMP_CWORD=2; COMP_LINE="switcher plan pro"; COMP_POINT=${#COMP_LINE}
 __start_switcher switcher pro plan
 printf '%s\n' "${COMPREPLY[@]}"`},
-		{"fish", `switcher completion fish | source
+		{"switcher", "fish", `switcher completion fish | source
 complete -C 'switcher plan pro'`},
+		// The sw function of switcher init completes profile names too.
+		{"sw", "bash", `eval "$(switcher init bash)"
+COMP_WORDS=(sw pro); COMP_CWORD=1
+_sw_complete
+printf '%s\n' "${COMPREPLY[@]}"`},
+		{"sw", "fish", `switcher init fish | source
+complete -C 'sw pro'`},
+		// zsh: the completer is registered with compinit's compdef (its
+		// compadd runs only inside a completion widget), and what it asks
+		// switcher gives the names.
+		{"sw", "zsh", `autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"
+eval "$(switcher init zsh)"
+[ "$_comps[sw]" = _sw_complete ] || { echo "sw has no completer: $_comps[sw]" >&2; exit 1; }
+command switcher __complete export pro 2>/dev/null | sed -e '/^:/d' -e 's/	.*//'`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.shell, func(t *testing.T) {
+		t.Run(tt.name+" in "+tt.shell, func(t *testing.T) {
 			sh := lookShellOrSkip(t, tt.shell)
 			cmd := exec.Command(sh, "-c", tt.script)
 			cmd.Env = env
@@ -68,7 +83,7 @@ complete -C 'switcher plan pro'`},
 			}
 			slices.Sort(got)
 			if diff := cmp.Diff([]string{"prod", "prod-readonly"}, got); diff != "" {
-				t.Errorf("%s completes 'switcher plan pro' to (-want +got):\n%s", tt.shell, diff)
+				t.Errorf("%s completes %s's profile pro to (-want +got):\n%s", tt.shell, tt.name, diff)
 			}
 		})
 	}
