@@ -161,6 +161,10 @@ type GlobalFlags struct {
 	EndpointURL     string
 	NoCache         bool
 	NoSession       bool
+	// SessionPolicy and SessionPolicyARNs scope the final role's session
+	// down (AssumeRole's Policy and PolicyArns).
+	SessionPolicy     string
+	SessionPolicyARNs string
 }
 
 func (g *GlobalFlags) register(fs *pflag.FlagSet) {
@@ -173,6 +177,8 @@ func (g *GlobalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.EndpointURL, "endpoint-url", "", "STS endpoint (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL, the profile's endpoint_url)")
 	fs.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write cached sessions")
 	fs.BoolVar(&g.NoSession, "no-session", false, "hand out a profile's long-term keys as they are, not a GetSessionToken session of them")
+	fs.StringVar(&g.SessionPolicy, "session-policy", "", "scope the final role's session down with this policy: JSON, or file://PATH")
+	fs.StringVar(&g.SessionPolicyARNs, "session-policy-arns", "", "scope the final role's session down with these managed policies: ARN,ARN (at most 10)")
 }
 
 // NewCmdRoot is `switcher`: the picker, with every command under it.

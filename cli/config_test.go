@@ -105,6 +105,7 @@ func TestConfigCommandsGolden(t *testing.T) {
 		{"plan-prod.txt", "sample", []string{"plan", "prod"}, 0},
 		{"plan-dev-duration.txt", "sample", []string{"plan", "dev", "--duration", "2h"}, 0},
 		{"plan-ops-duration.txt", "sample", []string{"plan", "ops", "--duration", "2h"}, 0}, // a capped --duration: the warning says where it came from
+		{"plan-dev-policy.txt", "sample", []string{"plan", "dev", "--session-policy", `{"Version":"2012-10-17","Statement":[]}`, "--session-policy-arns", "arn:aws:iam::aws:policy/ReadOnlyAccess"}, 0},
 		{"plan-ci.txt", "sample", []string{"plan", "ci"}, 0},
 		{"plan-sso-dev.txt", "sample", []string{"plan", "sso-dev"}, 0},
 		{"doctor.txt", "sample", []string{"doctor"}, 0},
@@ -164,6 +165,14 @@ func TestConfigCommandsErrors(t *testing.T) {
 		{
 			name: "plan with two profiles", fixture: "sample", args: []string{"plan", "dev", "prod"}, code: 2,
 			wantStderr: "switcher: plan: unexpected argument \"prod\" (usage: switcher plan PROFILE)\nRun 'switcher plan --help' for usage.\n",
+		},
+		{
+			name: "a session policy that is not JSON", fixture: "sample", args: []string{"export", "dev", "--session-policy", "{oops"}, code: 2,
+			wantStderr: "switcher: --session-policy is not a JSON policy document: invalid character 'o' looking for beginning of object key string\nRun 'switcher --help' for usage.\n",
+		},
+		{
+			name: "eleven session policy ARNs", fixture: "sample", args: []string{"export", "dev", "--session-policy-arns", strings.Repeat("arn:aws:iam::aws:policy/ReadOnlyAccess,", 11)}, code: 2,
+			wantStderr: "switcher: --session-policy-arns names 11 policies; STS takes at most 10\nRun 'switcher --help' for usage.\n",
 		},
 		{
 			name: "a mistyped command", fixture: "sample", args: []string{"exprot", "dev"}, code: 2,

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -580,7 +581,11 @@ func (f *Factory) STSEngine(cfg *profiles.Config) *creds.Engine {
 // hours, is a usage error. The MFA code is checked by the engine, before
 // any call.
 func (f *Factory) AssumeOptions() (creds.Options, error) {
-	opt := creds.Options{MFACode: f.Flags.MFACode, NoSession: f.Flags.NoSession}
+	opt := creds.Options{MFACode: f.Flags.MFACode, NoSession: f.Flags.NoSession,
+		SessionPolicy: f.Flags.SessionPolicy, SessionPolicyARNs: f.Flags.SessionPolicyARNs}
+	if err := checkPolicyFlags(f.Flags); err != nil {
+		return opt, err
+	}
 	if f.Flags.Duration != "" {
 		secs, err := profiles.ParseDuration(f.Flags.Duration)
 		if err != nil {
@@ -592,6 +597,23 @@ func (f *Factory) AssumeOptions() (creds.Options, error) {
 		opt.DurationSeconds = secs
 	}
 	return opt, nil
+}
+
+// checkPolicyFlags checks --session-policy (inline JSON; a file:// one is
+// read and checked when used) and --session-policy-arns before anything
+// runs.
+func checkPolicyFlags(g GlobalFlags) error {
+	if p := g.SessionPolicy; p != "" && !strings.HasPrefix(p, profiles.PolicyFile) {
+		if _, err := profiles.CompactPolicy("--session-policy", p); err != nil {
+			return usagef("%w", err)
+		}
+	}
+	if g.SessionPolicyARNs != "" {
+		if _, err := profiles.ParsePolicyARNs("--session-policy-arns", g.SessionPolicyARNs); err != nil {
+			return usagef("%w", err)
+		}
+	}
+	return nil
 }
 
 // Assume loads the config and returns the session of profile, with the
@@ -609,7 +631,7 @@ func (f *Factory) Assume(ctx context.Context, profile string, min time.Duration)
 // session lasts less than the config says. Only when the session was
 // fetched (a cached one was warned about when it was).
 func (f *Factory) warnCapped(cfg *profiles.Config, profile string, opt creds.Options) {
-	pl, err := cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds, NoSession: opt.NoSession})
+	pl, err := cfg.Plan(profile, opt.PlanOptions())
 	if err != nil {
 		return
 	}

@@ -59,6 +59,7 @@ func (f *Factory) fastParts(opts *CredentialProcessOptions) []string {
 		"flag-config=" + g.ConfigFile, "flag-credentials=" + g.CredentialsFile,
 		"flag-duration=" + g.Duration, "flag-region=" + g.Region, "flag-endpoint-url=" + g.EndpointURL,
 		"flag-no-session=" + strconv.FormatBool(g.NoSession),
+		"flag-session-policy=" + g.SessionPolicy, "flag-session-policy-arns=" + g.SessionPolicyARNs,
 	}
 	for _, k := range fastEnvNames() {
 		parts = append(parts, "env:"+k+"="+f.Getenv(k))
@@ -142,7 +143,7 @@ func serveFast(args []string, d Deps) (code int, handled bool) {
 func (f *Factory) assumeRecorded(ctx context.Context, opts *CredentialProcessOptions, min time.Duration) (*creds.Session, error) {
 	st, before, keyErr := f.fastDeps(opts)
 	s, err := f.Assume(ctx, opts.Profile, min)
-	if err != nil || keyErr != nil || f.Flags.NoCache {
+	if err != nil || keyErr != nil || f.Flags.NoCache || s.PolicyFromFile {
 		return s, err
 	}
 	if err := st.PutFastSession(before, opts.Profile, s.Credentials); err != nil {

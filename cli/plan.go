@@ -19,7 +19,9 @@ type PlanOptions struct {
 	Profile  string
 	JSON     bool
 	Duration string // --duration
-	Config   func() (*profiles.Config, error)
+	// Policy and PolicyARNs are --session-policy and --session-policy-arns.
+	Policy, PolicyARNs string
+	Config             func() (*profiles.Config, error)
 }
 
 // NewCmdPlan is `switcher plan PROFILE`.
@@ -38,6 +40,7 @@ credentials is capped at 1 hour), how MFA is used, and warnings.`,
 		ValidArgsFunction: f.completeProfiles,
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Profile, opts.Duration = args[0], f.Flags.Duration
+			opts.Policy, opts.PolicyARNs = f.Flags.SessionPolicy, f.Flags.SessionPolicyARNs
 			if runF != nil {
 				return runF(opts)
 			}
@@ -49,7 +52,7 @@ credentials is capped at 1 hour), how MFA is used, and warnings.`,
 }
 
 func planRun(opts *PlanOptions) error {
-	var po profiles.PlanOptions
+	po := profiles.PlanOptions{SessionPolicy: opts.Policy, SessionPolicyARNs: opts.PolicyARNs}
 	if opts.Duration != "" {
 		n, err := profiles.ParseDuration(opts.Duration)
 		if err != nil {
@@ -134,6 +137,9 @@ type planStep struct {
 	GrantedSeconds   int    `json:"granted_seconds"`
 	Capped           bool   `json:"capped"`
 	DurationPos      string `json:"duration_pos,omitempty"`
+	// SessionPolicy and PolicyARNs scope the session down.
+	SessionPolicy *posValue `json:"session_policy,omitempty"`
+	PolicyARNs    *posValue `json:"session_policy_arns,omitempty"`
 }
 
 type findingOutput struct {
@@ -159,7 +165,7 @@ func settingOrder() []string {
 		profiles.KeyRoleARN, profiles.KeySourceProfile, profiles.KeyCredentialSource, profiles.KeyWebIdentityTokenFile,
 		profiles.KeyMFASerial, profiles.KeyMFAProcess, profiles.KeyMFASessionDuration, profiles.KeyDurationSeconds,
 		profiles.KeyExternalID, profiles.KeyRoleSessionName, profiles.KeySourceIdentity, profiles.KeySessionTags,
-		profiles.KeyTransitiveSessionTags, profiles.KeyRegion, profiles.KeyEndpointURL, profiles.KeyServices,
+		profiles.KeyTransitiveSessionTags, profiles.KeySessionPolicy, profiles.KeySessionPolicyARNs, profiles.KeyRegion, profiles.KeyEndpointURL, profiles.KeyServices,
 		profiles.KeyAccessKeyID, profiles.KeySecretAccessKey, profiles.KeySessionToken, profiles.KeyCredentialProcess,
 		profiles.KeySSOSession, profiles.KeySSOStartURL, profiles.KeySSORegion, profiles.KeySSOAccountID, profiles.KeySSORoleName,
 	}
@@ -228,6 +234,7 @@ func newPlanOutput(cfg *profiles.Config, pl *profiles.Plan) planOutput {
 			Call: s.Kind.String(), Hop: s.Hop, Profile: s.Profile, RoleARN: s.RoleARN, SignedBy: s.SignedBy,
 			Chained: s.Chained, MFASerial: s.MFASerial, RequestedSeconds: s.RequestedSeconds,
 			GrantedSeconds: s.GrantedSeconds, Capped: s.Capped, DurationPos: s.DurationPos.String(),
+			SessionPolicy: newPosValue(s.Policy), PolicyARNs: newPosValue(s.PolicyARNs),
 		})
 	}
 	return out
@@ -354,7 +361,25 @@ func writePlanSteps(b *strings.Builder, steps []planStep) {
 			note = " [" + strings.Join(notes, ", ") + "]"
 		}
 		fmt.Fprintf(b, "     asks %s, gets %s%s\n", asked, profiles.Seconds(s.GrantedSeconds), note)
+		if p := s.SessionPolicy; p != nil {
+			fmt.Fprintf(b, "     scoped down by the session policy %s (%s)\n", policyWords(p.Value), p.Pos)
+		}
+		if p := s.PolicyARNs; p != nil {
+			fmt.Fprintf(b, "     scoped down by the managed policies %s (%s)\n", p.Value, p.Pos)
+		}
 	}
+}
+
+// policyWords says what a session policy is without printing a page of
+// JSON: its file, or its size.
+func policyWords(v string) string {
+	if strings.HasPrefix(v, profiles.PolicyFile) {
+		return "in " + strings.TrimPrefix(v, profiles.PolicyFile)
+	}
+	if c, err := profiles.CompactPolicy(profiles.KeySessionPolicy, v); err == nil {
+		return fmt.Sprintf("given inline (%d of %d characters)", len(c), profiles.MaxPolicySize)
+	}
+	return "given inline"
 }
 
 // countErrors counts the findings that stop a plan from running.

@@ -172,7 +172,7 @@ func (f *Factory) newCredServer(ctx context.Context, profile, addr string) (*cre
 // servable refuses what cannot be served: a profile that does not plan,
 // and sessions too short to hand out with the SDKs' refresh margin.
 func servable(cfg *profiles.Config, profile string, opt creds.Options) error {
-	pl, err := cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds, NoSession: opt.NoSession})
+	pl, err := cfg.Plan(profile, opt.PlanOptions())
 	if err != nil {
 		return err
 	}

@@ -321,7 +321,7 @@ func (b *uiBackend) Plan(profile string) (*profiles.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.cfg.Plan(profile, profiles.PlanOptions{DurationSeconds: st.opt.DurationSeconds, NoSession: st.opt.NoSession})
+	return st.cfg.Plan(profile, st.opt.PlanOptions())
 }
 
 // NeedsMFA asks the engine whether a code must be typed now.

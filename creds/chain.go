@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/switcher-cli/switcher/profiles"
 )
@@ -52,6 +53,7 @@ func (c chain) Retrieve(ctx context.Context) (*Session, error) {
 	}
 	s.Credentials = *cur
 	s.FromCache = allCached
+	s.PolicyFromFile = r.policyFromFile()
 	if n := len(r.plan.Chain.Hops); n > 0 {
 		s.RoleARN = r.plan.Chain.Hops[n-1].RoleARN.Value
 	}
@@ -156,6 +158,12 @@ func (r *run) assumeRole(ctx context.Context, i int, st profiles.Step, signer *C
 	}
 	if h.SourceIdentity.Value != "" {
 		in.SourceIdentity = aws.String(h.SourceIdentity.Value)
+	}
+	if hin.policy != "" {
+		in.Policy = aws.String(hin.policy)
+	}
+	for _, a := range hin.policyARNs {
+		in.PolicyArns = append(in.PolicyArns, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
 	}
 	var code string
 	if st.MFASerial != "" {

@@ -72,4 +72,7 @@ type Session struct {
 	// (zero when the plan uses none).
 	MFAExpiration time.Time
 	FromCache     bool `json:"-"`
+	// PolicyFromFile: a hop's session policy was read from a file, which
+	// the credential-process fast path cannot watch (it must not keep it).
+	PolicyFromFile bool `json:"-"`
 }

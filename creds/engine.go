@@ -66,7 +66,11 @@ type Options struct {
 	// NoSession hands out a profile's long-term keys as they are
 	// (--no-session) instead of a GetSessionToken session of them.
 	NoSession bool
-	OnStep    func(StepEvent)
+	// SessionPolicy and SessionPolicyARNs scope down the final hop's
+	// session (--session-policy: JSON or file://PATH; --session-policy-arns).
+	SessionPolicy     string
+	SessionPolicyARNs string
+	OnStep            func(StepEvent)
 }
 
 // StepEvent reports progress on one planned step.

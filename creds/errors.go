@@ -221,8 +221,15 @@ type stepContext struct {
 	// Positions of the settings that may need a change.
 	RoleARNPos, MFASerialPos, DurationPos, ExternalIDPos profiles.Pos
 	SourceIdentityPos, SessionTagsPos                    profiles.Pos
-	KeyIDPos, SecretPos                                  profiles.Pos
-	SessionTokenPos                                      profiles.Pos
+	// PolicyPos is where this call's session policy was set; SignerPolicy
+	// says where the session signing it was scoped down (an earlier hop's
+	// session_policy or session_policy_arns), "" when it was not.
+	PolicyPos           profiles.Pos
+	HasPolicy           bool
+	SignerPolicyPos     profiles.Pos
+	SignerPolicyHolder  string // the profile whose hop set it
+	KeyIDPos, SecretPos profiles.Pos
+	SessionTokenPos     profiles.Pos
 	// ChainSigned: the call is signed by a session switcher obtained (an MFA
 	// session or an earlier hop), not by the chain's source.
 	ChainSigned   bool
@@ -305,6 +312,7 @@ func apiRules() []apiRule {
 			fix: "GetSessionToken needs long-term keys but the source gives temporary credentials: use long-term keys in the source profile, or let the role take the MFA code directly"},
 		{codes: denied, words: []string{"source identity"}, kind: KindAccessDenied, key: profiles.KeySourceIdentity,
 			fix: "a session's source identity cannot change along a chain: set the same source_identity on every hop, or only on the first"},
+		{codes: denied, words: []string{"session policy"}, kind: KindAccessDenied, explain: scopedDownFix},
 		{codes: denied, words: []string{"transitive tag"}, kind: KindAccessDenied, key: profiles.KeySessionTags,
 			fix: "a transitive tag set by an earlier hop cannot be set again: remove it from session_tags"},
 		{codes: denied, getSessionToken: true, kind: KindAccessDenied, key: profiles.KeyMFASerial,
@@ -336,8 +344,7 @@ func apiRules() []apiRule {
 			kind: KindThrottled, fix: "STS is throttling these calls even after retries: wait a minute and try again (cached sessions avoid most calls)"},
 		{codes: []string{"RegionDisabledException"}, kind: KindRegionDisabled,
 			fix: "activate STS for this region in the account's IAM settings, or set region (or --region) to an active one"},
-		{codes: []string{"MalformedPolicyDocument", "PackedPolicyTooLarge"}, kind: KindValidation,
-			fix: "session_tags or source_identity are too large or malformed: shorten them"},
+		{codes: []string{"MalformedPolicyDocument", "PackedPolicyTooLarge"}, kind: KindValidation, explain: policyFix},
 	}
 }
 
@@ -402,8 +409,32 @@ func (sc stepContext) pos(key string) profiles.Pos {
 		return sc.SecretPos
 	case profiles.KeySessionToken:
 		return sc.SessionTokenPos
+	case profiles.KeySessionPolicy:
+		return sc.PolicyPos
+	case keySignerPolicy:
+		return sc.SignerPolicyPos
 	}
 	return profiles.Pos{}
+}
+
+// keySignerPolicy is the session policy of the session signing a call.
+const keySignerPolicy = "the signing session's session_policy"
+
+// scopedDownFix: the call was denied because the session signing it was
+// scoped down by a session policy.
+func scopedDownFix(_ *STSError, sc stepContext) (string, string) {
+	if sc.SignerPolicyHolder == "" {
+		return profiles.KeyRoleARN, "the session signing this call is scoped down by a session policy that does not allow sts:AssumeRole on this role"
+	}
+	return keySignerPolicy, fmt.Sprintf("the session of %s that signs this call is scoped down by its session policy, which does not allow sts:AssumeRole on this role: allow it there, or scope down only the last hop (--session-policy)", sc.SignerPolicyHolder)
+}
+
+// policyFix: STS refused a session policy (or tags) as malformed or too big.
+func policyFix(_ *STSError, sc stepContext) (string, string) {
+	if sc.HasPolicy {
+		return profiles.KeySessionPolicy, fmt.Sprintf("STS refused the session policy: it must be a valid policy document, and it, the policy ARNs and the session tags together must fit STS's packed size (at most %d characters of policy, %d ARNs)", profiles.MaxPolicySize, profiles.MaxPolicyARNs)
+	}
+	return profiles.KeySessionTags, "session_tags or source_identity are too large or malformed: shorten them"
 }
 
 // assumeRoleDeniedFix says what to check when sts:AssumeRole is denied.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +35,8 @@ type hopInput struct {
 	sessionName string
 	tags        []ststypes.Tag
 	transitive  []string
+	policy      string   // the session policy, compacted; "" none
+	policyARNs  []string // the managed session policies
 }
 
 type cacheKeys struct {
@@ -66,7 +70,7 @@ func (e *Engine) plan(profile string, opt Options) (*profiles.Plan, error) {
 	if e.Config == nil {
 		return nil, noConfig(profile)
 	}
-	plan, err := e.Config.Plan(profile, profiles.PlanOptions{DurationSeconds: opt.DurationSeconds, NoSession: opt.NoSession})
+	plan, err := e.Config.Plan(profile, opt.PlanOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +84,12 @@ func (e *Engine) plan(profile string, opt Options) (*profiles.Plan, error) {
 		return nil, &PlanError{Profile: profile, Findings: errs}
 	}
 	return plan, nil
+}
+
+// PlanOptions are the options that change a plan.
+func (o Options) PlanOptions() profiles.PlanOptions {
+	return profiles.PlanOptions{DurationSeconds: o.DurationSeconds, NoSession: o.NoSession,
+		SessionPolicy: o.SessionPolicy, SessionPolicyARNs: o.SessionPolicyARNs}
 }
 
 var sessionNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9+=,.@_-]+`)
@@ -111,6 +121,14 @@ func (r *run) validate() error {
 			return err
 		}
 		r.hops[i] = in
+	}
+	for _, st := range r.plan.Steps {
+		if st.Hop < 0 {
+			continue
+		}
+		if err := r.sessionPolicies(st, &r.hops[st.Hop]); err != nil {
+			return err
+		}
 	}
 	if v := r.plan.MFASerial; v.Value != "" {
 		if err := profiles.ValidateMFASerial(v.Value); err != nil {
@@ -175,6 +193,64 @@ func (r *run) validateHop(i int, h profiles.Hop) (hopInput, error) {
 		return in, r.inputError(i, profiles.KeyTransitiveSessionTags, h.TransitiveTags.Pos, err)
 	}
 	return in, nil
+}
+
+// sessionPolicies reads and checks what scopes a hop's session down: its
+// session policy (inline, or file://PATH: a path relative to the config
+// file's directory for session_policy, to the working directory for
+// --session-policy; ~ is the home directory) and policy ARNs.
+func (r *run) sessionPolicies(st profiles.Step, in *hopInput) error {
+	if v := st.Policy; v.Value != "" {
+		text := v.Value
+		if path, ok := strings.CutPrefix(text, profiles.PolicyFile); ok {
+			data, err := os.ReadFile(r.policyPath(path, v.Pos))
+			if err != nil {
+				return r.inputError(st.Hop, profiles.KeySessionPolicy, v.Pos, fmt.Errorf("session policy: %w", err))
+			}
+			text = string(data)
+		}
+		policy, err := profiles.CompactPolicy(profiles.KeySessionPolicy, text)
+		if err != nil {
+			return r.inputError(st.Hop, profiles.KeySessionPolicy, v.Pos, err)
+		}
+		in.policy = policy
+	}
+	if v := st.PolicyARNs; v.Value != "" {
+		arns, err := profiles.ParsePolicyARNs(profiles.KeySessionPolicyARNs, v.Value)
+		if err != nil {
+			return r.inputError(st.Hop, profiles.KeySessionPolicyARNs, v.Pos, err)
+		}
+		in.policyARNs = arns
+	}
+	return nil
+}
+
+func (r *run) policyPath(path string, from profiles.Pos) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home := r.e.getenv()("HOME"); home != "" {
+			return filepath.Join(home, rest)
+		}
+	}
+	if filepath.IsAbs(path) || from == profiles.FlagSessionPolicy || from.File == "" {
+		return path
+	}
+	return filepath.Join(filepath.Dir(from.File), path)
+}
+
+// signerPolicy records in sc whether the session signing hop st (the hop
+// before) was scoped down by a session policy, and where.
+func (r *run) signerPolicy(sc *stepContext, st profiles.Step) {
+	for _, prev := range r.plan.Steps {
+		if prev.Hop != st.Hop-1 || st.Hop == 0 || prev.Kind == profiles.StepGetSessionToken {
+			continue
+		}
+		switch {
+		case prev.Policy.Value != "":
+			sc.SignerPolicyPos, sc.SignerPolicyHolder = prev.Policy.Pos, prev.Profile
+		case prev.PolicyARNs.Value != "":
+			sc.SignerPolicyPos, sc.SignerPolicyHolder = prev.PolicyARNs.Pos, prev.Profile
+		}
+	}
 }
 
 // validateDurations checks the duration each step sends.
@@ -246,7 +322,8 @@ func (r *run) cacheKeys() cacheKeys {
 			"hop="+strconv.Itoa(st.Hop), "kind="+st.Kind.String(), "role="+h.RoleARN.Value,
 			"external-id="+h.ExternalID.Value, "session-name="+h.SessionName.Value,
 			"duration="+strconv.Itoa(secs), "source-identity="+h.SourceIdentity.Value,
-			"tags="+h.SessionTags.Value, "transitive="+h.TransitiveTags.Value, "step-mfa="+st.MFASerial)
+			"tags="+h.SessionTags.Value, "transitive="+h.TransitiveTags.Value, "step-mfa="+st.MFASerial,
+			"policy="+r.hops[st.Hop].policy, "policy-arns="+strings.Join(r.hops[st.Hop].policyARNs, ","))
 	}
 	if hasRole {
 		k.role = Key(parts...)
@@ -284,7 +361,18 @@ func (r *run) cachedRole() (*Session, bool) {
 	s.Profile = r.profile
 	s.Region = r.res.Region
 	s.FromCache = true
+	s.PolicyFromFile = r.policyFromFile()
 	return s, true
+}
+
+// policyFromFile reports whether a step's session policy is a file's.
+func (r *run) policyFromFile() bool {
+	for _, st := range r.plan.Steps {
+		if strings.HasPrefix(st.Policy.Value, profiles.PolicyFile) {
+			return true
+		}
+	}
+	return false
 }
 
 // cachedMFA is the MFA session in the cache, when it has enough time left.
@@ -330,6 +418,11 @@ func (r *run) stepContext(st profiles.Step, code string) stepContext {
 		sc.RoleARNPos, sc.ExternalIDPos = h.RoleARN.Pos, h.ExternalID.Pos
 		sc.SourceIdentityPos, sc.SessionTagsPos = h.SourceIdentity.Pos, h.SessionTags.Pos
 		sc.ExternalID = h.ExternalID.Value != ""
+		sc.PolicyPos, sc.HasPolicy = st.Policy.Pos, st.Policy.Value != "" || st.PolicyARNs.Value != ""
+		if sc.PolicyPos.File == "" {
+			sc.PolicyPos = st.PolicyARNs.Pos
+		}
+		r.signerPolicy(&sc, st)
 		if h.MFASerial.Value != "" {
 			sc.MFASerialPos = h.MFASerial.Pos
 		}

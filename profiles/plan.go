@@ -46,7 +46,11 @@ func (c *Config) Plan(name string, opt PlanOptions) (*Plan, error) {
 	}
 	for i := range ch.Hops {
 		st := Step{Kind: StepAssumeRole, Hop: i, Profile: ch.Hops[i].Profile, RoleARN: ch.Hops[i].RoleARN.Value,
-			RequestedSeconds: requested[i], DurationPos: reqPos[i]}
+			RequestedSeconds: requested[i], DurationPos: reqPos[i],
+			Policy: ch.Hops[i].SessionPolicy, PolicyARNs: ch.Hops[i].PolicyARNs}
+		if i == len(ch.Hops)-1 {
+			pl.flagPolicies(&st, opt)
+		}
 		pl.signHop(&st)
 		pl.hopMFA(&st, m, hops)
 		pl.hopDuration(&st)
@@ -137,6 +141,25 @@ func sessionDurationFindings(p *Profile) []Finding {
 		return nil
 	}
 	return []Finding{f}
+}
+
+// flagPolicies puts --session-policy and --session-policy-arns on the
+// final hop, checked as the config's values are.
+func (pl *Plan) flagPolicies(st *Step, opt PlanOptions) {
+	if opt.SessionPolicy != "" {
+		st.Policy = Value{Value: opt.SessionPolicy, Pos: FlagSessionPolicy}
+		if !strings.HasPrefix(opt.SessionPolicy, PolicyFile) {
+			if _, err := CompactPolicy("--session-policy", opt.SessionPolicy); err != nil {
+				pl.finding(SeverityError, st.Profile, KeySessionPolicy, FlagSessionPolicy, err.Error(), "give one JSON policy document, or file://PATH")
+			}
+		}
+	}
+	if opt.SessionPolicyARNs != "" {
+		st.PolicyARNs = Value{Value: opt.SessionPolicyARNs, Pos: FlagSessionPolicyARNs}
+		if _, err := ParsePolicyARNs("--session-policy-arns", opt.SessionPolicyARNs); err != nil {
+			pl.finding(SeverityError, st.Profile, KeySessionPolicyARNs, FlagSessionPolicyARNs, err.Error(), "give at most 10 policy ARNs, comma-separated")
+		}
+	}
 }
 
 // requestedDurations is what each hop asks for (duration_seconds, or
@@ -447,6 +470,14 @@ func hopFindings(hops []Hop) []Finding {
 		if h.TransitiveTags.Value != "" {
 			_, err := ParseTransitiveTags(h.TransitiveTags.Value)
 			add(h, h.TransitiveTags, KeyTransitiveSessionTags, err, "write transitive_session_tags = key,key2")
+		}
+		if v := h.SessionPolicy.Value; v != "" && !strings.HasPrefix(v, PolicyFile) {
+			_, err := CompactPolicy(KeySessionPolicy, v)
+			add(h, h.SessionPolicy, KeySessionPolicy, err, "write the policy as one line of JSON, or session_policy = file://PATH")
+		}
+		if h.PolicyARNs.Value != "" {
+			_, err := ParsePolicyARNs(KeySessionPolicyARNs, h.PolicyARNs.Value)
+			add(h, h.PolicyARNs, KeySessionPolicyARNs, err, "write session_policy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess,... (at most 10)")
 		}
 	}
 	return out

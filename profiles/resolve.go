@@ -290,6 +290,8 @@ func newHop(p *Profile) Hop {
 	h.SourceIdentity, _ = p.Get(KeySourceIdentity)
 	h.SessionTags, _ = p.Get(KeySessionTags)
 	h.TransitiveTags, _ = p.Get(KeyTransitiveSessionTags)
+	h.SessionPolicy, _ = p.Get(KeySessionPolicy)
+	h.PolicyARNs, _ = p.Get(KeySessionPolicyARNs)
 	h.Duration, h.DurationSeconds = hopDuration(p)
 	return h
 }

@@ -32,8 +32,13 @@ func (p Pos) String() string {
 	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
-// FlagDuration is the position of a duration given with --duration.
-var FlagDuration = Pos{File: "--duration"} //nolint:gochecknoglobals // a constant Pos
+// FlagDuration is the position of a duration given with --duration, and
+// FlagSessionPolicy(ARNs) of --session-policy(-arns).
+var (
+	FlagDuration          = Pos{File: "--duration"}            //nolint:gochecknoglobals // a constant Pos
+	FlagSessionPolicy     = Pos{File: "--session-policy"}      //nolint:gochecknoglobals // a constant Pos
+	FlagSessionPolicyARNs = Pos{File: "--session-policy-arns"} //nolint:gochecknoglobals // a constant Pos
+)
 
 // Value is one setting with its provenance.
 type Value struct {
@@ -70,6 +75,8 @@ const (
 	KeyTransitiveSessionTags = "transitive_session_tags" // switcher: "k,k2"
 	KeySourceIdentity        = "source_identity"         // switcher
 	KeyMFASessionDuration    = "mfa_session_duration"    // switcher: seconds, GetSessionToken
+	KeySessionPolicy         = "session_policy"          // switcher: inline JSON or file://PATH, AssumeRole's Policy
+	KeySessionPolicyARNs     = "session_policy_arns"     // switcher: "arn,arn", AssumeRole's PolicyArns
 )
 
 // Profile is one named profile after both files are merged the way the AWS
@@ -192,6 +199,8 @@ type Hop struct {
 	SourceIdentity  Value
 	SessionTags     Value
 	TransitiveTags  Value
+	SessionPolicy   Value // session_policy: inline JSON or file://PATH
+	PolicyARNs      Value // session_policy_arns
 }
 
 // Chain is a profile resolved into a source and role hops, in call order.
@@ -274,6 +283,11 @@ type Step struct {
 	GrantedSeconds   int
 	Capped           bool
 	DurationPos      Pos
+	// Policy and PolicyARNs scope the session down (AssumeRole's Policy
+	// and PolicyArns): the hop's session_policy and session_policy_arns,
+	// or for the final hop --session-policy and --session-policy-arns.
+	Policy     Value
+	PolicyARNs Value
 }
 
 // PlanOptions changes a plan the way command-line flags do.
@@ -283,6 +297,11 @@ type PlanOptions struct {
 	// NoSession hands out a profile's long-term keys as they are
 	// (--no-session), instead of a GetSessionToken session of them.
 	NoSession bool
+	// SessionPolicy and SessionPolicyARNs scope down the final hop's
+	// session (--session-policy, --session-policy-arns); "" keeps the
+	// config's.
+	SessionPolicy     string
+	SessionPolicyARNs string
 }
 
 // Plan is the list of STS calls a profile needs, decided before any call.

@@ -1,6 +1,8 @@
 package profiles
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -305,4 +307,75 @@ func ParseDuration(s string) (int, error) {
 		return 0, invalid("duration", "%q is too long", s)
 	}
 	return int(d / time.Second), nil
+}
+
+// MaxPolicyARNs and MaxPolicySize are STS's limits on AssumeRole's
+// session policies: at most 10 managed policy ARNs, and 2,048 characters
+// of inline policy (sent without insignificant white space).
+const (
+	MaxPolicyARNs = 10
+	MaxPolicySize = 2048
+)
+
+// PolicyFile is the prefix of a session_policy read from a file.
+const PolicyFile = "file://"
+
+// CompactPolicy checks an inline session policy, as STS will: a JSON
+// object of the characters STS accepts, at most MaxPolicySize characters
+// once compacted, and returns it compacted (what switcher sends).
+func CompactPolicy(what, s string) (string, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil || !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return "", invalid(what, "is not a JSON policy document: %v", jsonErr(err))
+	}
+	for _, r := range b.String() {
+		if r != '\t' && r != '\n' && r != '\r' && (r < 0x20 || r > 0xFF) {
+			return "", invalid(what, "has %q: a session policy holds only the characters U+0020 to U+00FF, tab and newlines", r)
+		}
+	}
+	if n := b.Len(); n > MaxPolicySize {
+		return "", invalid(what, "is %d characters without its white space, over STS's %d", n, MaxPolicySize)
+	}
+	return b.String(), nil
+}
+
+func jsonErr(err error) string {
+	if err == nil {
+		return "it is not an object"
+	}
+	return err.Error()
+}
+
+// ParsePolicyARNs reads session_policy_arns: a comma-separated list of at
+// most MaxPolicyARNs IAM policy ARNs (arn:aws:iam::ACCOUNT:policy/NAME, or
+// arn:aws:iam::aws:policy/NAME for an AWS managed one).
+func ParsePolicyARNs(what, s string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		if err := validatePolicyARN(what, a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	switch {
+	case len(out) == 0:
+		return nil, invalid(what, "names no policy ARN")
+	case len(out) > MaxPolicyARNs:
+		return nil, invalid(what, "names %d policies; STS takes at most %d", len(out), MaxPolicyARNs)
+	}
+	return out, nil
+}
+
+func validatePolicyARN(what, arn string) error {
+	const example = "arn:aws:iam::123456789012:policy/NAME or arn:aws:iam::aws:policy/NAME"
+	part, svc, region, acct, res, ok := arnParts(arn)
+	if ok && acct == "aws" && validPartition(part) && svc == "iam" && region == "" {
+		if name, ok := strings.CutPrefix(res, "policy/"); ok && name != "" && len(arn) <= 2048 {
+			return nil
+		}
+	}
+	return iamARN(what, arn, "policy", example)
 }

@@ -190,3 +190,101 @@ func TestParseDuration(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionPolicyLimits(t *testing.T) {
+	stmt := `{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}`
+	big := `{"Version":"2012-10-17","Statement":[` + strings.TrimSuffix(strings.Repeat(stmt+",", 40), ",") + `]}`
+	spaced := "{\n  \"Version\": \"2012-10-17\",\n" + strings.Repeat("  ", 2000) + "\"Statement\": []\n}"
+	tests := []struct {
+		name, policy, want, err string
+	}{
+		{"compacted", "{ \"Version\" : \"2012-10-17\" ,\n \"Statement\": [] }", `{"Version":"2012-10-17","Statement":[]}`, ""},
+		{"white space does not count", spaced, `{"Version":"2012-10-17","Statement":[]}`, ""},
+		{"not JSON", "{not json", "", "is not a JSON policy document"},
+		{"not an object", `["a"]`, "", "is not a JSON policy document"},
+		{"over 2048 characters", big, "", "over STS's 2048"},
+		{"a character STS refuses", "{\"Version\":\"2012-10-17\",\"Sid\":\"caf\u0101\"}", "", "U+0020 to U+00FF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := CompactPolicy(KeySessionPolicy, tt.policy)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("CompactPolicy: %q, %v; want an error with %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("CompactPolicy = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	arns := []struct {
+		name, in string
+		n        int
+		err      string
+	}{
+		{"AWS managed and customer managed", "arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::123456789012:policy/team/Extra", 2, ""},
+		{"ten", strings.Repeat("arn:aws:iam::aws:policy/ReadOnlyAccess,", 10), 10, ""},
+		{"eleven", strings.Repeat("arn:aws:iam::aws:policy/ReadOnlyAccess,", 11), 0, "at most 10"},
+		{"a role ARN", "arn:aws:iam::123456789012:role/x", 0, "is not a policy ARN"},
+		{"a short account", "arn:aws:iam::123:policy/x", 0, "want 12 digits"},
+		{"none", " , ", 0, "names no policy ARN"},
+	}
+	for _, tt := range arns {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePolicyARNs(KeySessionPolicyARNs, tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ParsePolicyARNs: %v, %v; want an error with %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || len(got) != tt.n {
+				t.Fatalf("ParsePolicyARNs = %v, %v; want %d ARNs", got, err, tt.n)
+			}
+		})
+	}
+}
+
+// TestPlanSessionPolicies: a hop's session_policy and session_policy_arns
+// are its step's, the flags scope the final hop, and bad values are
+// findings at their position.
+func TestPlanSessionPolicies(t *testing.T) {
+	c := load(t, `[profile a]
+role_arn = arn:aws:iam::123456789012:role/a
+source_profile = k
+session_policy = {"Version":"2012-10-17","Statement":[]}
+[profile b]
+role_arn = arn:aws:iam::123456789012:role/b
+source_profile = a
+[profile bad]
+role_arn = arn:aws:iam::123456789012:role/c
+source_profile = k
+session_policy = {oops
+session_policy_arns = arn:aws:iam::123456789012:role/notapolicy
+`, "[k]\naws_access_key_id = AKIAFAKE\naws_secret_access_key = fake\n")
+	pl, err := c.Plan("b", PlanOptions{SessionPolicyARNs: "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pl.Steps[0].Policy; got.Value == "" || got.Pos.Line != 4 {
+		t.Errorf("hop a's policy %+v, want the one at config:4", got)
+	}
+	if got := pl.Steps[1].PolicyARNs; got.Value != "arn:aws:iam::aws:policy/ReadOnlyAccess" || got.Pos != FlagSessionPolicyARNs {
+		t.Errorf("the final hop's ARNs %+v, want the flag's", got)
+	}
+	pl, err = c.Plan("bad", PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range pl.Findings {
+		if f.Severity == SeverityError {
+			keys = append(keys, f.Key+"@"+f.Pos.String())
+		}
+	}
+	if diff := cmp.Diff([]string{"session_policy@config:11", "session_policy_arns@config:12"}, keys); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}

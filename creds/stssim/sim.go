@@ -144,7 +144,9 @@ type session struct {
 	sourceIdentity       string
 	tags                 []Tag
 	transitive           []string
-	issuedBy             string // action that issued it
+	issuedBy             string         // action that issued it
+	policy               *sessionPolicy // an inline session policy that scoped it down
+	policyARNs           []string       // managed session policies
 }
 
 // Tag is a session tag.
@@ -166,6 +168,10 @@ type SessionInfo struct {
 	Tags              []Tag
 	TransitiveTagKeys []string
 	IssuedBy          string // "AssumeRole", "GetSessionToken", "GetFederationToken"; "" for long-term keys
+	// Policy is the inline session policy it was scoped down with, as
+	// sent; PolicyARNs the managed ones.
+	Policy     string
+	PolicyARNs []string
 }
 
 // New returns an empty Sim.
@@ -281,9 +287,13 @@ func (s *Sim) Session(accessKeyID string) (SessionInfo, bool) {
 		Tags:              append([]Tag(nil), c.tags...),
 		TransitiveTagKeys: append([]string(nil), c.transitive...),
 		IssuedBy:          c.issuedBy,
+		PolicyARNs:        append([]string(nil), c.policyARNs...),
 	}
 	if c.role != nil {
 		info.RoleARN = c.role.ARN
+	}
+	if c.policy != nil {
+		info.Policy = c.policy.doc
 	}
 	return info, true
 }

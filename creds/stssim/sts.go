@@ -1,7 +1,9 @@
 package stssim
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -175,6 +177,8 @@ type assumeRoleInput struct {
 	minToken      int
 	tags          []Tag
 	transitive    []string
+	policy        *sessionPolicy // the inline session policy, parsed; nil none
+	policyARNs    []string
 }
 
 // readAssumeRole checks the parameters of AssumeRole as STS does, before
@@ -194,11 +198,121 @@ func readAssumeRole(p paramSet) (assumeRoleInput, *apiError) {
 	in.minToken = checkMinTokenSize(&v, p)
 	in.tags = readTags(&v, p)
 	in.transitive = listMembers(p, "TransitiveTagKeys")
+	in.policyARNs = readPolicyARNs(&v, p)
 	if aerr := v.err(); aerr != nil {
 		return in, aerr
 	}
+	if p.Has("Policy") {
+		pol, aerr := parseSessionPolicy(p.Get("Policy"))
+		if aerr != nil {
+			return in, aerr
+		}
+		in.policy = pol
+	}
 	in.roleARN, in.name = p.Get("RoleArn"), p.Get("RoleSessionName")
 	return in, nil
+}
+
+// readPolicyARNs reads PolicyArns.member.N.arn: at most 10, each 20-2048
+// characters.
+func readPolicyARNs(v *violations, p paramSet) []string {
+	var out []string
+	for i := 1; ; i++ {
+		k := fmt.Sprintf("PolicyArns.member.%d.arn", i)
+		if !p.Has(k) {
+			break
+		}
+		a := p.Get(k)
+		if n := len(a); n < 20 || n > 2048 {
+			v.add(&a, fmt.Sprintf("policyArns.%d.member.arn", i), "Member must have length between 20 and 2048")
+		}
+		out = append(out, a)
+	}
+	if len(out) > 10 {
+		v.add(nil, "policyArns", "Member must have length less than or equal to 10")
+	}
+	return out
+}
+
+// sessionPolicy is an inline session policy, as far as the Sim evaluates
+// one: which sts:AssumeRole resources its Allow statements cover.
+type sessionPolicy struct {
+	doc        string   // as sent
+	assumeRole []string // resource patterns (* wildcards) sts:AssumeRole is allowed on
+}
+
+// parseSessionPolicy reads a Policy parameter as STS checks it: a JSON
+// policy document (MalformedPolicyDocument otherwise).
+func parseSessionPolicy(doc string) (*sessionPolicy, *apiError) {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil || len(d.Statement) == 0 {
+		return nil, newError(http.StatusBadRequest, CodeMalformedPolicy, "The policy is not in the valid JSON format.")
+	}
+	type statement struct {
+		Effect   string
+		Action   json.RawMessage
+		Resource json.RawMessage
+	}
+	var stmts []statement
+	if err := json.Unmarshal(d.Statement, &stmts); err != nil {
+		var one statement
+		if err := json.Unmarshal(d.Statement, &one); err != nil {
+			return nil, newError(http.StatusBadRequest, CodeMalformedPolicy, "Syntax errors in policy.")
+		}
+		stmts = []statement{one}
+	}
+	pol := &sessionPolicy{doc: doc}
+	for _, st := range stmts {
+		if st.Effect != "Allow" {
+			continue
+		}
+		if slices.ContainsFunc(stringOrList(st.Action), func(a string) bool { return wildcardMatch(strings.ToLower(a), "sts:assumerole") }) {
+			pol.assumeRole = append(pol.assumeRole, stringOrList(st.Resource)...)
+		}
+	}
+	return pol, nil
+}
+
+func stringOrList(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	_ = json.Unmarshal(raw, &many)
+	return many
+}
+
+// wildcardMatch matches s against a pattern whose * matches any run.
+func wildcardMatch(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, part := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, part)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(part):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// allowsAssumeRole reports whether the caller's session policy (if any)
+// lets it call sts:AssumeRole on role. Managed session policies are not
+// evaluated (the Sim does not know their documents).
+func (c *session) allowsAssumeRole(role string) bool {
+	if c.policy == nil {
+		return true
+	}
+	return slices.ContainsFunc(c.policy.assumeRole, func(r string) bool { return wildcardMatch(r, role) })
 }
 
 // admit checks that the caller may assume the role as asked: trust, MFA,
@@ -213,6 +327,8 @@ func (s *Sim) admit(caller *session, p paramSet, in assumeRoleInput) (*roleRec, 
 	}
 	role, ok := s.roles[in.roleARN]
 	switch {
+	case !caller.allowsAssumeRole(in.roleARN):
+		return nil, false, accessDenied("User: %s is not authorized to perform: sts:AssumeRole on resource: %s because no session policy allows the sts:AssumeRole action", caller.arn, in.roleARN)
 	case !ok, caller.kind == KindFederatedUser, !role.trusts(caller):
 		return nil, false, notAuthorized(caller.arn, "sts:AssumeRole", in.roleARN)
 	case role.RequireMFA && !mfa:
@@ -302,6 +418,8 @@ func (s *Sim) assumeRole(caller *session, p paramSet) (response, *apiError) {
 		tags:           allTags,
 		transitive:     allTransitive,
 		issuedBy:       "AssumeRole",
+		policy:         in.policy,
+		policyARNs:     in.policyARNs,
 	}
 	s.keys[sess.keyID] = sess
 

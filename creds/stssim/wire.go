@@ -18,6 +18,7 @@ const apiVersion = "2011-06-15"
 const (
 	CodeAccessDenied               = "AccessDenied"
 	CodeValidationError            = "ValidationError"
+	CodeMalformedPolicy            = "MalformedPolicyDocument"
 	CodeExpiredToken               = "ExpiredToken"
 	CodeInvalidClientTokenID       = "InvalidClientTokenId"
 	CodeSignatureDoesNotMatch      = "SignatureDoesNotMatch"
