@@ -436,48 +436,58 @@ func (pl *Plan) finding(sev Severity, profile, key string, pos Pos, msg, fix str
 	pl.Findings = append(pl.Findings, Finding{Severity: sev, Profile: profile, Key: key, Pos: pos, Message: msg, Fix: fix})
 }
 
-// hopFindings checks each hop's values with STS's rules.
+// hopCheck is one setting of a hop, the check STS's rules make of it and
+// the fix to offer.
+type hopCheck struct {
+	key   string
+	value func(Hop) Value
+	check func(string) error
+	fix   string
+}
+
+func hopChecks() []hopCheck {
+	return []hopCheck{
+		{KeyRoleARN, func(h Hop) Value { return h.RoleARN }, ValidateRoleARN, "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME"},
+		{KeyRoleSessionName, func(h Hop) Value { return h.SessionName }, ValidateSessionName, "use 2-64 letters, digits or _+=,.@-"},
+		{KeyExternalID, func(h Hop) Value { return h.ExternalID }, ValidateExternalID, "use 2-1224 letters, digits or _+=,.@:/-"},
+		{KeyMFASerial, func(h Hop) Value { return h.MFASerial }, ValidateMFASerial, "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)"},
+		{KeySourceIdentity, func(h Hop) Value { return h.SourceIdentity }, ValidateSourceIdentity, "use 2-64 letters, digits or _+=,.@- not starting with aws:"},
+		{KeySessionTags, func(h Hop) Value { return h.SessionTags },
+			func(v string) error { _, err := ParseSessionTags(v); return err }, "write session_tags = key=value,key2=value2 (at most 50)"},
+		{KeyTransitiveSessionTags, func(h Hop) Value { return h.TransitiveTags },
+			func(v string) error { _, err := ParseTransitiveTags(v); return err }, "write transitive_session_tags = key,key2"},
+		{KeySessionPolicy, func(h Hop) Value { return h.SessionPolicy }, func(v string) error {
+			if strings.HasPrefix(v, PolicyFile) {
+				return nil // read, and checked, when used
+			}
+			_, err := CompactPolicy(KeySessionPolicy, v)
+			return err
+		}, "write the policy as one line of JSON, or session_policy = file://PATH"},
+		{KeySessionPolicyARNs, func(h Hop) Value { return h.PolicyARNs },
+			func(v string) error { _, err := ParsePolicyARNs(KeySessionPolicyARNs, v); return err },
+			"write session_policy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess,... (at most 10)"},
+	}
+}
+
+// hopFindings checks each hop's values with STS's rules. role_arn is
+// checked even when empty; the other settings only when set.
 func hopFindings(hops []Hop) []Finding {
 	var out []Finding
-	add := func(h Hop, v Value, key string, err error, fix string) {
-		if err != nil && v.Value != "" {
-			out = append(out, Finding{Severity: SeverityError, Profile: h.Profile, Key: key, Pos: v.Pos, Message: err.Error(), Fix: fix})
-		}
-	}
+	checks := hopChecks()
 	for _, h := range hops {
 		if h.Duration.Value != "" && h.DurationSeconds == 0 {
 			out = append(out, Finding{Severity: SeverityWarning, Profile: h.Profile, Key: KeyDurationSeconds, Pos: h.Duration.Pos,
 				Message: fmt.Sprintf("duration_seconds %q is not a whole number of seconds: it is ignored (as the AWS CLI ignores it) and STS's default of 1h applies", h.Duration.Value),
 				Fix:     "write seconds, e.g. duration_seconds = 3600"})
 		}
-		add(h, h.RoleARN, KeyRoleARN, ValidateRoleARN(h.RoleARN.Value), "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME")
-		if h.SessionName.Value != "" {
-			add(h, h.SessionName, KeyRoleSessionName, ValidateSessionName(h.SessionName.Value), "use 2-64 letters, digits or _+=,.@-")
-		}
-		if h.ExternalID.Value != "" {
-			add(h, h.ExternalID, KeyExternalID, ValidateExternalID(h.ExternalID.Value), "use 2-1224 letters, digits or _+=,.@:/-")
-		}
-		if h.MFASerial.Value != "" {
-			add(h, h.MFASerial, KeyMFASerial, ValidateMFASerial(h.MFASerial.Value), "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)")
-		}
-		if h.SourceIdentity.Value != "" {
-			add(h, h.SourceIdentity, KeySourceIdentity, ValidateSourceIdentity(h.SourceIdentity.Value), "use 2-64 letters, digits or _+=,.@- not starting with aws:")
-		}
-		if h.SessionTags.Value != "" {
-			_, err := ParseSessionTags(h.SessionTags.Value)
-			add(h, h.SessionTags, KeySessionTags, err, "write session_tags = key=value,key2=value2 (at most 50)")
-		}
-		if h.TransitiveTags.Value != "" {
-			_, err := ParseTransitiveTags(h.TransitiveTags.Value)
-			add(h, h.TransitiveTags, KeyTransitiveSessionTags, err, "write transitive_session_tags = key,key2")
-		}
-		if v := h.SessionPolicy.Value; v != "" && !strings.HasPrefix(v, PolicyFile) {
-			_, err := CompactPolicy(KeySessionPolicy, v)
-			add(h, h.SessionPolicy, KeySessionPolicy, err, "write the policy as one line of JSON, or session_policy = file://PATH")
-		}
-		if h.PolicyARNs.Value != "" {
-			_, err := ParsePolicyARNs(KeySessionPolicyARNs, h.PolicyARNs.Value)
-			add(h, h.PolicyARNs, KeySessionPolicyARNs, err, "write session_policy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess,... (at most 10)")
+		for _, c := range checks {
+			v := c.value(h)
+			if v.Value == "" {
+				continue
+			}
+			if err := c.check(v.Value); err != nil {
+				out = append(out, Finding{Severity: SeverityError, Profile: h.Profile, Key: c.key, Pos: v.Pos, Message: err.Error(), Fix: c.fix})
+			}
 		}
 	}
 	return out
