@@ -87,7 +87,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		if !ok {
 			code = "unknown"
 		}
-		return "DEMO  simulated STS, fake keys  ·  MFA code for " + demo.MFAProfile + ": " + code
+		return "DEMO  MFA code for " + demo.MFAProfile + ": " + code + "  ·  simulated STS, fake keys"
 	}
 	return pickerRun(ctx, &p)
 }

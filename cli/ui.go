@@ -378,6 +378,15 @@ func (b *uiBackend) Write(s *creds.Session, name string) (string, error) {
 	return b.credsPath, nil
 }
 
+// Identity asks STS who s is, through the engine of its profile.
+func (b *uiBackend) Identity(ctx context.Context, s *creds.Session) (creds.Identity, error) {
+	st, err := b.state(s.Profile)
+	if err != nil {
+		return creds.Identity{}, err
+	}
+	return st.eng.CallerIdentity(ctx, s.Credentials, s.Region)
+}
+
 // ConsoleURL signs s in to the console of its partition.
 func (b *uiBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string, error) {
 	endpoint, dest := b.federation(s.Region)

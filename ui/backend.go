@@ -45,6 +45,10 @@ type Backend interface {
 	Write(s *creds.Session, name string) (where string, err error)
 	// ConsoleURL is the AWS console sign-in URL for s.
 	ConsoleURL(ctx context.Context, s *creds.Session) (string, error)
+	// Identity asks STS who s is (GetCallerIdentity): the dashboard's
+	// account and identity for sessions that do not say (static keys,
+	// credential_process, SSO).
+	Identity(ctx context.Context, s *creds.Session) (creds.Identity, error)
 }
 
 // Row is one profile as the picker shows it.

@@ -72,6 +72,24 @@ func historyCmd(h HistoryStore) tea.Cmd {
 	}
 }
 
+// identityMsg says who a dashboard session is, for one without an
+// assumed-role ARN.
+type identityMsg struct {
+	accessKeyID string // of the session asked about
+	id          creds.Identity
+	err         error
+}
+
+func identityCmd(ctx context.Context, b Backend, s *creds.Session) tea.Cmd {
+	if s == nil || s.AccountID != "" {
+		return nil
+	}
+	return func() tea.Msg {
+		id, err := b.Identity(ctx, s)
+		return identityMsg{accessKeyID: s.AccessKeyID, id: id, err: err}
+	}
+}
+
 // searchMsg is what the filter searches, built for rows in the background
 // so that the first keystroke does not wait for it.
 type searchMsg struct {

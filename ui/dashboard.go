@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -22,6 +24,11 @@ type entry struct {
 	// that needs no new MFA code (the a key toggles it).
 	auto       bool
 	refreshing bool // an automatic refresh is under way
+	// identity is what GetCallerIdentity said of a session that does not
+	// name its account (static keys, credential_process); identityErr why
+	// it could not.
+	identity    creds.Identity
+	identityErr string
 }
 
 // autoRefreshAhead is how long before expiry the dashboard refreshes a
@@ -139,6 +146,25 @@ func (d dashboard) add(e entry) dashboard {
 }
 
 func (d dashboard) current() entry { return d.entries[d.selected] }
+
+// identified fills in who a session is, from GetCallerIdentity, for the
+// entries holding it (the session itself is not changed: it is shared).
+func (d dashboard) identified(msg identityMsg) dashboard {
+	entries := slices.Clone(d.entries)
+	for i, e := range entries {
+		if e.session.AccessKeyID != msg.accessKeyID {
+			continue
+		}
+		if msg.err != nil {
+			e.identityErr = msg.err.Error()
+		} else {
+			e.identity = msg.id
+		}
+		entries[i] = e
+	}
+	d.entries = entries
+	return d
+}
 
 // noted shows note on the note line (as an error when isErr).
 func (d dashboard) noted(note string, isErr bool) dashboard {
@@ -266,42 +292,85 @@ func (d dashboard) updateNormal(km tea.KeyPressMsg, k KeyMap) (dashboard, tea.Cm
 }
 
 // view draws the selected session, its chain, the other sessions and the
-// note line. It returns the content and, in the name prompt, the cursor.
-func (d dashboard) view(width, _ int, now time.Time, st Styles) (string, *tea.Cursor) {
+// note line, in height lines: when they do not fit, the chain shrinks to
+// one line, so the sessions and the note (what is needed to go on) stay.
+// It returns the content and, in the name prompt, the cursor.
+func (d dashboard) view(width, height int, now time.Time, st Styles) (string, *tea.Cursor) {
 	e := d.current()
 	var b strings.Builder
-	b.WriteString(identityView(e.session, now, st))
+	b.WriteString(identityView(e, width, now, st))
 	b.WriteString(refreshView(e, now, st))
-	b.WriteString(chainView(e.plan, width, st))
-	b.WriteString(d.sessionsView(now, st))
-	cursor := d.footer(&b, width, st)
-	return b.String(), cursor
+	chain := chainView(e.plan, width, st)
+	sessions := d.sessionsView(now, st)
+	var foot strings.Builder
+	footCursor := d.footer(&foot, width, st)
+	lines := func(s string) int { return strings.Count(s, "\n") }
+	if height > 0 && lines(b.String())+lines(chain)+lines(sessions)+lines(foot.String())+1 > height {
+		chain = chainLine(e.plan, width, st)
+	}
+	b.WriteString(chain)
+	b.WriteString(sessions)
+	if footCursor != nil {
+		footCursor.Y += lines(b.String())
+	}
+	b.WriteString(foot.String())
+	return b.String(), footCursor
+}
+
+// chainLine is the chain in one line, for a short window.
+func chainLine(plan *profiles.Plan, width int, st Styles) string {
+	if plan == nil || len(plan.Steps) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(plan.Steps))
+	capped := false
+	for _, s := range plan.Steps {
+		names = append(names, s.Profile)
+		capped = capped || s.Capped
+	}
+	line := fmt.Sprintf("%d steps: %s", len(plan.Steps), strings.Join(names, " → "))
+	if capped {
+		line += st.Warn.Render("  (capped at 1h)")
+	}
+	return dashLabel(st, "Chain") + " " + ansi.Truncate(line, max(10, width-10), "…") + "\n"
 }
 
 func dashLabel(st Styles, l string) string { return st.Label.Render(fmt.Sprintf("%-9s", l)) }
 
 // identityView is who the session is, where, and how long it lasts.
-func identityView(s *creds.Session, now time.Time, st Styles) string {
+func identityView(e entry, width int, now time.Time, st Styles) string {
+	s := e.session
 	var b strings.Builder
-	ident := s.AssumedRoleARN
+	ident, account := s.AssumedRoleARN, s.AccountID
 	if ident == "" {
 		ident = s.RoleARN
 	}
-	if ident == "" {
-		ident = "(no role: the source's own credentials)"
+	if account == "" {
+		account = e.identity.Account
 	}
-	b.WriteString(dashLabel(st, "Identity") + " " + ident + "\n")
+	switch {
+	case ident == "" && e.identity.ARN != "":
+		ident = e.identity.ARN
+	case ident == "" && e.identityErr != "":
+		ident = "(no role; GetCallerIdentity failed: " + e.identityErr + ")"
+	case ident == "" && account == "":
+		ident = "(no role: asking STS who this is…)"
+	}
+	b.WriteString(dashLabel(st, "Identity") + " " + ansi.Truncate(ident, max(20, width-10), "…") + "\n")
 	region := s.Region
 	if region == "" {
 		region = "(not set)"
 	}
-	b.WriteString(dashLabel(st, "Account") + " " + cell(s.AccountID, 14) + "  " + dashLabel(st, "Region") + " " + region + "\n")
+	b.WriteString(dashLabel(st, "Account") + " " + cell(account, 14) + "  " + dashLabel(st, "Region") + " " + region + "\n")
 	if s.Expires() {
 		left := s.Expiration.Sub(now)
 		when := s.Expiration.In(now.Location()).Format("15:04:05 MST")
 		b.WriteString(dashLabel(st, "Expires") + " " + when + "  " + st.countdownStyle(left).Render(countdown(left)))
 		if s.FromCache {
 			b.WriteString(st.Dim.Render("  (from cache)"))
+		}
+		if bar := lifeBar(e, left, width-40, st); bar != "" {
+			b.WriteString("  " + bar)
 		}
 		b.WriteString("\n")
 	} else {
@@ -316,6 +385,27 @@ func identityView(s *creds.Session, now time.Time, st Styles) string {
 		b.WriteString(dashLabel(st, "MFA") + " session " + st.countdownStyle(left).Render(countdown(left)) + st.Dim.Render(note) + "\n")
 	}
 	return b.String()
+}
+
+// lifeBar is a bar of the session's remaining life (left of the duration
+// STS granted the final step), coloured like the countdown; "" when it
+// does not fit in width.
+func lifeBar(e entry, left time.Duration, width int, st Styles) string {
+	width = min(width, 30)
+	if width < 8 {
+		return ""
+	}
+	total := time.Duration(profiles.DefaultRoleDuration) * time.Second
+	if e.plan != nil && len(e.plan.Steps) > 0 {
+		if g := e.plan.Steps[len(e.plan.Steps)-1].GrantedSeconds; g > 0 {
+			total = time.Duration(g) * time.Second
+		}
+	}
+	total = max(total, left)
+	bar := progress.New(progress.WithWidth(width), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	bar.FullColor = st.countdownStyle(left).GetForeground()
+	bar.EmptyColor = st.Dim.GetForeground()
+	return bar.ViewAs(max(0, float64(left)) / float64(total))
 }
 
 // refreshView says when the session refreshes by itself, or why not.

@@ -35,6 +35,7 @@ type fakeBackend struct {
 	mfaLife   time.Duration // of the MFA session; 0: 12h
 	// details arrive after the first frame (Details).
 	firstRows    int // when set, Rows gives only so many and a Rest
+	identityErr  error
 	details      map[string]RowDetail
 	detailsCalls int
 	detailsErr   error
@@ -179,7 +180,10 @@ func (f *fakeBackend) Assume(ctx context.Context, req AssumeRequest) (*creds.Ses
 		AccountID: "222222222222",
 	}
 	for _, r := range f.rows {
-		if r.Name == req.Profile {
+		switch {
+		case r.Name == req.Profile && r.Role == "": // static keys: no role, no account in the session
+			s.Region, s.AccountID, s.RoleARN = r.Region, "", ""
+		case r.Name == req.Profile:
 			s.Region, s.AccountID = r.Region, r.Account
 			s.RoleARN = "arn:aws:iam::" + r.Account + ":role/" + r.Role
 			s.AssumedRoleARN = "arn:aws:sts::" + r.Account + ":assumed-role/" + r.Role + "/switcher-alice"
@@ -209,6 +213,14 @@ func (f *fakeBackend) Write(s *creds.Session, name string) (string, error) {
 		return "", f.writeErr
 	}
 	return "/home/alice/.aws/credentials", nil
+}
+
+func (f *fakeBackend) Identity(_ context.Context, s *creds.Session) (creds.Identity, error) {
+	f.record("identity %s", s.Profile)
+	if f.identityErr != nil {
+		return creds.Identity{}, f.identityErr
+	}
+	return creds.Identity{Account: "111111111111", ARN: "arn:aws:iam::111111111111:user/alice"}, nil
 }
 
 func (f *fakeBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string, error) {

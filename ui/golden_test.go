@@ -76,6 +76,8 @@ func TestViewGoldens(t *testing.T) {
 			return drive(t, m, tickMsg{id: m.tickID, t: t0.Add(56 * time.Minute)})
 		}},
 		{"dashboard-console", func(t *testing.T) Model { return drive(t, testModel(t, newFake()), keys("dev<enter>c")...) }},
+		// static keys: the account and identity come from GetCallerIdentity
+		{"dashboard-static", func(t *testing.T) Model { return drive(t, testModel(t, newFake()), keys("default<enter>")...) }},
 		{"error", func(t *testing.T) Model {
 			f := newFake()
 			f.assumeErr = map[string]error{"dev": fmt.Errorf("profile dev, hop 1 (role/developer): access denied: " +
@@ -85,7 +87,7 @@ func TestViewGoldens(t *testing.T) {
 			return drive(t, testModel(t, f), keys("dev<enter>")...)
 		}},
 	}
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+	for _, size := range [][2]int{{60, 15}, {80, 24}, {120, 40}, {200, 50}} {
 		for _, sc := range screens {
 			name := fmt.Sprintf("%s_%dx%d.golden", sc.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {

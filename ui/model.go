@@ -364,6 +364,9 @@ func (m Model) updateRequests(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 	case autoRefreshedMsg:
 		m.dash = m.dash.refreshed(msg, m.now)
 		return m, nil, true
+	case identityMsg:
+		m.dash = m.dash.identified(msg)
+		return m, nil, true
 	}
 	return m, nil, false
 }
@@ -470,7 +473,7 @@ func (m Model) assumed(msg assumedMsg) (tea.Model, tea.Cmd) {
 	m.dash = m.dash.add(entry{session: msg.session, plan: m.assuming.plan, writeName: m.pending.writeName, auto: true})
 	m.screen = screenDashboard
 	m.pending = pending{}
-	return m.layout(), recordCmd(m.hist, msg.profile)
+	return m.layout(), tea.Batch(recordCmd(m.hist, msg.profile), identityCmd(m.opt.Context, m.opt.Backend, msg.session))
 }
 
 func (m Model) fail(title string, err error) Model {

@@ -222,12 +222,19 @@ func (p picker) update(msg tea.Msg, k KeyMap) (picker, tea.Cmd) {
 // columns are the widths of the picker's columns at a terminal width.
 type columns struct{ name, account, role, region, mfa, cached int }
 
+// The widest the name and role columns get: a wide terminal leaves the
+// rest blank rather than stretching the names apart from their accounts.
+const (
+	maxNameColumn = 40
+	maxRoleColumn = 28
+)
+
 func columnsFor(width int) columns {
 	c := columns{account: 12, region: 12, mfa: 3, cached: 7}
 	rest := width - 2 - c.account - c.region - c.mfa - c.cached - 2*5
 	rest = max(rest, 16)
-	c.name = rest * 3 / 5
-	c.role = rest - c.name
+	c.name = min(rest*3/5, maxNameColumn)
+	c.role = min(rest-rest*3/5, maxRoleColumn)
 	return c
 }
 

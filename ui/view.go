@@ -17,7 +17,10 @@ func (m Model) View() tea.View {
 	st := m.styles
 	var top []string
 	if m.banner != "" {
-		top = append(top, st.Banner.Render(m.banner))
+		// wrapped, never cut: the demo's MFA code is in it
+		for _, l := range strings.Split(wrap(m.banner, m.width), "\n") {
+			top = append(top, st.Banner.Render(l))
+		}
 	}
 	title, right := m.title()
 	line := st.Title.Render("switcher") + " · " + title
@@ -29,10 +32,10 @@ func (m Model) View() tea.View {
 	}
 	top = append(top, line, "")
 
-	body, cursor := m.body()
+	bodyHeight := max(0, m.height-len(top)-1)
+	body, cursor := m.body(bodyHeight)
 	helpLine := m.help.View(m.screenKeys())
 
-	bodyHeight := max(0, m.height-len(top)-1)
 	body = fit(body, m.width, bodyHeight)
 	if n := strings.Count(body, "\n") + 1; n < bodyHeight {
 		body += strings.Repeat("\n", bodyHeight-n)
@@ -73,8 +76,8 @@ func (m Model) title() (string, string) {
 	return "", ""
 }
 
-// body is the current screen without title and help.
-func (m Model) body() (string, *tea.Cursor) {
+// body is the current screen without title and help, in height lines.
+func (m Model) body(height int) (string, *tea.Cursor) {
 	st := m.styles
 	switch m.screen {
 	case screenPicker:
@@ -102,7 +105,7 @@ func (m Model) body() (string, *tea.Cursor) {
 	case screenAssuming:
 		return m.assuming.view(st) + "\n" + st.Dim.Render("esc cancels"), nil
 	case screenDashboard:
-		return m.dash.view(m.width, m.height, m.now, st)
+		return m.dash.view(m.width, height, m.now, st)
 	case screenError:
 		var b strings.Builder
 		b.WriteString(st.Error.Render(m.failure.title) + "\n\n")
