@@ -48,6 +48,8 @@ type Deps struct {
 	Build          Build
 	// OpenTTY opens the terminal the picker is drawn on; nil: tea.OpenTTY.
 	OpenTTY func() (in, out *os.File, err error)
+	// OpenURL opens a browser; nil: xdg-open, open or rundll32.
+	OpenURL func(ctx context.Context, url string) error
 	// GOOS is the system whose conventions apply; "": runtime.GOOS.
 	GOOS string
 	// KeyringWorkFactor is the scrypt cost (log2 N) of new items in the
@@ -206,6 +208,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdConsole(f, nil),
 		NewCmdKeys(f),
 		NewCmdServe(f, nil),
+		NewCmdLogin(f, nil),
 	)
 	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root
@@ -356,6 +359,9 @@ func newFactory(d Deps) *Factory {
 	}
 	if f.GOOS == "" {
 		f.GOOS = runtime.GOOS
+	}
+	if f.OpenURL = d.OpenURL; f.OpenURL == nil {
+		f.OpenURL = openBrowser(f.GOOS)
 	}
 	if f.Environ == nil {
 		f.Environ = func() []string { return nil }

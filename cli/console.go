@@ -26,7 +26,7 @@ type ConsoleOptions struct {
 
 // NewCmdConsole is `switcher console PROFILE [--print]`.
 func NewCmdConsole(f *Factory, runF func(context.Context, *ConsoleOptions) error) *cobra.Command {
-	opts := &ConsoleOptions{IO: f.IO, Assume: f.Assume, Open: openBrowser(f.GOOS), Client: &http.Client{Timeout: 15 * time.Second}}
+	opts := &ConsoleOptions{IO: f.IO, Assume: f.Assume, Open: f.OpenURL, Client: &http.Client{Timeout: 15 * time.Second}}
 	cmd := &cobra.Command{
 		Use:   "console PROFILE [--print]",
 		Short: "Open the AWS console signed in as a profile's role session",

@@ -26,11 +26,14 @@ type ExportOptions struct {
 	Profile string
 	Format  string
 	Unset   bool
+	// OfferLogin runs the SSO login an error calls for, asking on the
+	// terminal first; false: no login (no terminal, or declined).
+	OfferLogin func(ctx context.Context, err error) bool
 }
 
 // NewCmdExport is `switcher export PROFILE [--format F] [--unset]`.
 func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
-	opts := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, Assume: f.Assume}
+	opts := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now, GOOS: f.GOOS, Assume: f.Assume, OfferLogin: f.offerLogin}
 	cmd := &cobra.Command{
 		Use:   "export PROFILE [--format sh|fish|powershell|cmd|dotenv|json] [--unset]",
 		Short: "Print the statements that put a profile's credentials in the shell",
@@ -94,6 +97,9 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 		return usagef("export needs a PROFILE (or --unset)")
 	}
 	s, err := opts.Assume(ctx, opts.Profile, 0)
+	if err != nil && opts.OfferLogin != nil && opts.OfferLogin(ctx, err) {
+		s, err = opts.Assume(ctx, opts.Profile, 0) // logged in: once more
+	}
 	if err != nil {
 		return err
 	}

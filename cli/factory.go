@@ -35,6 +35,8 @@ type Factory struct {
 	Now     func() time.Time
 	Build   Build
 	OpenTTY func() (in, out *os.File, err error)
+	// OpenURL opens a URL in the browser (console, login).
+	OpenURL func(ctx context.Context, url string) error
 	GOOS    string
 	Flags   GlobalFlags
 

@@ -24,7 +24,8 @@ func testDeps(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) str
 		now = time.Now
 	}
 	return Deps{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv, Environ: os.Environ, Now: now, OpenTTY: noTTY,
-		Build: Build{Version: "dev", Commit: "none", Date: "unknown"}, KeyringWorkFactor: 10}
+		OpenURL: func(context.Context, string) error { return errors.New("no browser in the tests") },
+		Build:   Build{Version: "dev", Commit: "none", Date: "unknown"}, KeyringWorkFactor: 10}
 }
 
 // run is Run with the given streams and environment and the real clock.

@@ -153,6 +153,8 @@ type uiBackend struct {
 	// region ("" for the partition's defaults) and the HTTP client.
 	federation  func(region string) (endpoint, destination string)
 	consoleHTTP *http.Client
+	// login is the SSO login of a profile's source; nil: none (the demo).
+	login func(ctx context.Context, profile string) (*creds.SSOLogin, error)
 
 	mu   sync.Mutex
 	rows []profiles.Row // the last Rows, for Details
@@ -216,7 +218,10 @@ func (f *Factory) uiBackend() (*uiBackend, error) {
 			return &uiState{cfg: cfg, eng: eng, opt: opt}, nil
 		},
 		cachedLeft: func(rows []profiles.Row) map[string]time.Duration { return f.cachedLeft(rows, loaded()) },
-		format:     format, credsPath: path, now: f.Now,
+		login: func(ctx context.Context, profile string) (*creds.SSOLogin, error) {
+			return f.ssoLogin(ctx, &LoginOptions{Profile: profile, Timeout: 5 * time.Minute})
+		},
+		format: format, credsPath: path, now: f.Now,
 		federation: creds.ConsoleEndpoints,
 	}, nil
 }
@@ -376,6 +381,24 @@ func (b *uiBackend) Write(s *creds.Session, name string) (string, error) {
 		return "", err
 	}
 	return b.credsPath, nil
+}
+
+// Login runs the SSO login of profile's source (the browser flow), with
+// the URL shown by the model.
+func (b *uiBackend) Login(ctx context.Context, profile string, show func(url, code string)) error {
+	if b.login == nil {
+		return errors.New("this backend cannot log in")
+	}
+	l, err := b.login(ctx, profile)
+	if err != nil {
+		return err
+	}
+	l.Show = show
+	if _, ok, err := l.Refresh(ctx); ok && err == nil {
+		return nil
+	}
+	_, err = l.Run(ctx)
+	return err
 }
 
 // Identity asks STS who s is, through the engine of its profile.

@@ -229,17 +229,34 @@ func (e *Engine) ssoProvider(prof *profiles.Profile) (aws.CredentialsProvider, e
 		return nil
 	}
 	ssoClient := sso.New(sso.Options{Region: region, HTTPClient: httpClient, BaseEndpoint: endpoint("SSO")})
+	cacheDir, err := e.ssoCacheDir()
+	if err != nil {
+		return nil, err
+	}
 	if sessionName != "" {
-		tokenPath, err := ssocreds.StandardCachedTokenFilepath(sessionName)
-		if err != nil {
-			return nil, err
-		}
+		tokenPath := SSOCachePath(cacheDir, sessionName)
 		oidc := ssooidc.New(ssooidc.Options{Region: region, HTTPClient: httpClient, BaseEndpoint: endpoint("SSO_OIDC")})
 		return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL, func(o *ssocreds.Options) {
 			o.SSOTokenProvider = ssocreds.NewSSOTokenProvider(oidc, tokenPath)
 		})), nil
 	}
-	return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL)), nil
+	return aws.NewCredentialsCache(ssocreds.New(ssoClient, account, role, startURL, func(o *ssocreds.Options) {
+		o.CachedTokenFilepath = SSOCachePath(cacheDir, startURL)
+	})), nil
+}
+
+// ssoCacheDir is the AWS CLI's SSO token cache of the engine's home
+// (~/.aws/sso/cache), where switcher login and aws sso login write.
+func (e *Engine) ssoCacheDir() (string, error) {
+	home := e.getenv()("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no home directory for the SSO token cache: %w", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".aws", "sso", "cache"), nil
 }
 
 // sourceCredentials runs the source provider once.

@@ -109,6 +109,16 @@ func (c *Config) SSOSession(name string) (*Section, bool) {
 	return s, ok
 }
 
+// SSOSessionNames are the [sso-session NAME] sections' names, sorted.
+func (c *Config) SSOSessionNames() []string {
+	names := make([]string, 0, len(c.sso))
+	for n := range c.sso {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Services returns the [services NAME] section.
 func (c *Config) Services(name string) (*Section, bool) {
 	s, ok := c.services[name]

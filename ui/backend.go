@@ -49,6 +49,9 @@ type Backend interface {
 	// account and identity for sessions that do not say (static keys,
 	// credential_process, SSO).
 	Identity(ctx context.Context, s *creds.Session) (creds.Identity, error)
+	// Login runs the IAM Identity Center login profile needs (opening the
+	// browser), calling show with the URL (and code) to open.
+	Login(ctx context.Context, profile string, show func(url, code string)) error
 }
 
 // Row is one profile as the picker shows it.

@@ -90,6 +90,45 @@ func identityCmd(ctx context.Context, b Backend, s *creds.Session) tea.Cmd {
 	}
 }
 
+// loginShownMsg gives the URL (and code) of a login under way; next
+// carries the rest.
+type loginShownMsg struct {
+	url, code string
+	next      chan tea.Msg
+}
+
+// loginDoneMsg ends a login.
+type loginDoneMsg struct {
+	profile string
+	err     error
+}
+
+// loginCmd runs the SSO login of profile, telling the model the URL to
+// open as soon as it is known.
+func loginCmd(ctx context.Context, b Backend, profile string) tea.Cmd {
+	ch := make(chan tea.Msg, 4)
+	go func() {
+		err := b.Login(ctx, profile, func(u, code string) { ch <- loginShownMsg{url: u, code: code} })
+		ch <- loginDoneMsg{profile: profile, err: err}
+		close(ch)
+	}()
+	return listenLogin(ch)
+}
+
+func listenLogin(ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		if s, ok := msg.(loginShownMsg); ok {
+			s.next = ch
+			return s
+		}
+		return msg
+	}
+}
+
 // searchMsg is what the filter searches, built for rows in the background
 // so that the first keystroke does not wait for it.
 type searchMsg struct {

@@ -36,6 +36,7 @@ type fakeBackend struct {
 	// details arrive after the first frame (Details).
 	firstRows    int // when set, Rows gives only so many and a Rest
 	identityErr  error
+	loginErr     error
 	details      map[string]RowDetail
 	detailsCalls int
 	detailsErr   error
@@ -221,6 +222,18 @@ func (f *fakeBackend) Identity(_ context.Context, s *creds.Session) (creds.Ident
 		return creds.Identity{}, f.identityErr
 	}
 	return creds.Identity{Account: "111111111111", ARN: "arn:aws:iam::111111111111:user/alice"}, nil
+}
+
+func (f *fakeBackend) Login(_ context.Context, profile string, show func(url, code string)) error {
+	f.record("login %s", profile)
+	show("https://sso.example/authorize", "")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loginErr != nil {
+		return f.loginErr
+	}
+	delete(f.assumeErr, profile) // logged in: the profile works now
+	return nil
 }
 
 func (f *fakeBackend) ConsoleURL(ctx context.Context, s *creds.Session) (string, error) {

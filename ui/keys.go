@@ -24,6 +24,7 @@ type KeyMap struct {
 
 	Copy  key.Binding // console URL: copy to the clipboard (OSC 52)
 	Print key.Binding // console URL: print to stdout and quit
+	Login key.Binding // error screen of an SSO profile without a login
 }
 
 // DefaultKeyMap is the keymap switcher ships with.
@@ -52,6 +53,7 @@ func DefaultKeyMap() KeyMap {
 
 		Copy:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy")),
 		Print: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "print+quit")),
+		Login: key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in")),
 	}
 }
 
@@ -60,7 +62,7 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Pick, k.Submit, k.Export, k.Write, k.Console, k.Copy, k.Print, k.Refresh, k.AutoRefresh,
-		k.NextSession, k.BackPicker, k.Back, k.Up, k.Down, k.Quit,
+		k.Login, k.NextSession, k.BackPicker, k.Back, k.Up, k.Down, k.Quit,
 	}
 }
 
@@ -70,17 +72,17 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Pick, k.Submit, k.Back, k.Cancel},
 		{k.Export, k.Write, k.Console, k.Refresh, k.AutoRefresh, k.NextSession, k.BackPicker, k.Quit},
-		{k.Copy, k.Print},
+		{k.Copy, k.Print, k.Login},
 	}
 }
 
 // forScreen returns a copy with only the bindings that mean something on
 // screen s (and in dashboard sub-mode d) enabled.
-func (k KeyMap) forScreen(s screen, d dashMode, sessions int) KeyMap {
+func (k KeyMap) forScreen(s screen, d dashMode, sessions int, canLogin bool) KeyMap {
 	all := []*key.Binding{
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Pick, &k.Submit, &k.Back,
 		&k.Export, &k.Write, &k.Console, &k.Refresh, &k.AutoRefresh, &k.BackPicker, &k.NextSession, &k.Quit,
-		&k.Copy, &k.Print,
+		&k.Copy, &k.Print, &k.Login,
 	}
 	for _, b := range all {
 		b.SetEnabled(false)
@@ -114,6 +116,9 @@ func (k KeyMap) forScreen(s screen, d dashMode, sessions int) KeyMap {
 		}
 	case screenError:
 		on(&k.Back, &k.Quit)
+		if canLogin {
+			on(&k.Login)
+		}
 	}
 	return k
 }

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/switcher-cli/switcher/creds"
 	"github.com/switcher-cli/switcher/profiles"
 )
 
@@ -98,6 +99,13 @@ type failure struct {
 	title string
 	err   error
 	back  screen
+	// login is the profile whose SSO login the failure calls for (the l
+	// key logs in and assumes it again); loggingIn while that runs, with
+	// what the person is to open.
+	login     string
+	loggingIn bool
+	loginURL  string
+	loginCode string
 }
 
 // New builds the root model.
@@ -367,6 +375,20 @@ func (m Model) updateRequests(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 	case identityMsg:
 		m.dash = m.dash.identified(msg)
 		return m, nil, true
+	case loginShownMsg:
+		m.failure.loginURL, m.failure.loginCode = msg.url, msg.code
+		return m, listenLogin(msg.next), true
+	case loginDoneMsg:
+		if m.screen != screenError || m.failure.login != msg.profile {
+			return m, nil, true
+		}
+		if msg.err != nil {
+			m.failure = failure{title: "cannot log in for " + msg.profile, err: msg.err, back: m.failure.back}
+			return m, nil, true
+		}
+		m.failure = failure{}
+		m.pending = pending{profile: msg.profile}
+		return m, prepareCmd(m.opt.Backend, msg.profile, false), true
 	}
 	return m, nil, false
 }
@@ -405,6 +427,9 @@ func (m Model) delegate(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.screen = m.failure.back
 			case key.Matches(km, k.Quit):
 				return m.cancelAll()
+			case key.Matches(km, k.Login):
+				m.failure.loggingIn = true
+				return m, loginCmd(m.opt.Context, m.opt.Backend, m.failure.login)
 			}
 		}
 	}
@@ -482,6 +507,10 @@ func (m Model) fail(title string, err error) Model {
 		back = screenDashboard
 	}
 	m.failure = failure{title: title, err: err, back: back}
+	var le *creds.SSOLoginError
+	if errors.As(err, &le) {
+		m.failure.login = m.pending.profile
+	}
 	m.screen = screenError
 	m.pending = pending{}
 	return m
@@ -489,7 +518,7 @@ func (m Model) fail(title string, err error) Model {
 
 // screenKeys is the keymap with this screen's bindings enabled.
 func (m Model) screenKeys() KeyMap {
-	return m.keys.forScreen(m.screen, m.dash.mode, len(m.dash.entries))
+	return m.keys.forScreen(m.screen, m.dash.mode, len(m.dash.entries), m.failure.login != "" && !m.failure.loggingIn)
 }
 
 // headerLines is how many lines sit above a screen's body.

@@ -658,3 +658,22 @@ func TestFirstFrameBeforeTheRest(t *testing.T) {
 		t.Errorf("Details called %d times, want once, after the rest", f.detailsCalls)
 	}
 }
+
+// TestPickerOffersLogin: an SSO profile without a login fails with the
+// l key offered; l logs in (the URL shown while it waits), then the
+// profile is assumed (issue 13).
+func TestPickerOffersLogin(t *testing.T) {
+	f := newFake()
+	f.assumeErr = map[string]error{"dev": &creds.SSOLoginError{Profile: "dev", Session: "corp", StartURL: "https://corp.awsapps.com/start"}}
+	m := drive(t, testModel(t, f), keys("dev<enter>")...)
+	if m.screen != screenError || !strings.Contains(plain(m), "l logs in to IAM Identity Center") || !strings.Contains(plain(m), "l log in") {
+		t.Fatalf("after the failed assume:\n%s", plain(m))
+	}
+	m = drive(t, m, keys("l")...)
+	if m.screen != screenDashboard {
+		t.Fatalf("after l:\n%s", plain(m))
+	}
+	if diff := cmp.Diff([]string{`assume dev code="" refresh=false`, "login dev", `assume dev code="" refresh=false`}, f.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}

@@ -110,6 +110,18 @@ func (m Model) body(height int) (string, *tea.Cursor) {
 		var b strings.Builder
 		b.WriteString(st.Error.Render(m.failure.title) + "\n\n")
 		b.WriteString(wrap(m.failure.err.Error(), m.width-2) + "\n\n")
+		switch f := m.failure; {
+		case f.loggingIn && f.loginURL != "":
+			b.WriteString(wrap("Waiting for the sign-in in your browser. If none opened, open "+f.loginURL, m.width-2) + "\n")
+			if f.loginCode != "" {
+				b.WriteString("and check that it shows the code " + f.loginCode + "\n")
+			}
+			b.WriteString("\n")
+		case f.loggingIn:
+			b.WriteString("Logging in…\n\n")
+		case f.login != "":
+			b.WriteString(st.Label.Render("l") + " logs in to IAM Identity Center (opens the browser), then assumes " + f.login + "\n\n")
+		}
 		if m.failure.back == screenError {
 			b.WriteString(st.Dim.Render("esc or q quits"))
 		} else {

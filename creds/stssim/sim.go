@@ -106,6 +106,7 @@ type Sim struct {
 	faults   []pendingFault
 	tokens   map[string]signin // sign-in tokens from getSigninToken
 	consoles map[string]signin // console sessions, by cookie
+	ssoSt    *ssoState         // IAM Identity Center (sso.go); nil until used
 }
 
 type userRec struct {
@@ -202,6 +203,7 @@ var (
 	})
 	accessKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w]{16,128}$`) })
 	nameRe      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
+	accountRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
 )
 
 // ErrInvalidSeed is returned (wrapped) by the Add methods for seeds that
@@ -383,6 +385,9 @@ func (s *Sim) takeFault(action string) (Fault, bool) {
 // ServeHTTP answers STS Query requests on any path but FederationPath and
 // ConsolePath, which serve the console federation endpoint.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveSSO(w, r) {
+		return
+	}
 	switch r.URL.Path {
 	case FederationPath:
 		s.serveFederation(w, r)
