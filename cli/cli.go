@@ -209,6 +209,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdKeys(f),
 		NewCmdServe(f, nil),
 		NewCmdLogin(f, nil),
+		NewCmdSync(f, nil),
 	)
 	wrapArgs(root) // the root and every subcommand: argument mistakes exit 2
 	return root

@@ -177,19 +177,37 @@ func keyOf(line string) string {
 // target). change gets the file's lines, each with its own line ending,
 // and the line ending to use for new lines.
 func (f CredentialsFile) edit(change func(lines []string, eol string) ([]string, error)) error {
-	if f.Path == "" {
-		return errors.New("credentials file: no path")
+	return rewriteLocked(f.Path, "credentials file", func(perm fs.FileMode) fs.FileMode { return perm & 0o600 },
+		func(data []byte) ([]byte, error) {
+			lines, eol := splitLines(data)
+			lines, err := change(lines, eol)
+			if err != nil {
+				return nil, err
+			}
+			return []byte(strings.Join(lines, "")), nil
+		})
+}
+
+// rewriteLocked is the locked read-modify-write of a file the user owns
+// (~/.aws/credentials, ~/.aws/config) or its symlink target: it holds an
+// exclusive lock on <target>.lock, removes the temporary copies a killed
+// writer left, reads the file (missing: empty), and replaces it atomically
+// with what change returns, with the mode keep gives for the file's mode
+// (0600 for a new file). Missing directories are made 0700.
+func rewriteLocked(path, what string, keep func(fs.FileMode) fs.FileMode, change func(data []byte) ([]byte, error)) error {
+	if path == "" {
+		return fmt.Errorf("%s: no path", what)
 	}
-	target, err := resolveSymlinks(f.Path)
+	target, err := resolveSymlinks(path)
 	if err != nil {
-		return fmt.Errorf("credentials file %s: %w", f.Path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return fmt.Errorf("credentials file %s: %w", f.Path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	unlock, err := lockFile(context.Background(), target+".lock")
 	if err != nil {
-		return fmt.Errorf("credentials file %s: %w", f.Path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	defer unlock()
 	// Under the lock no other write of target is under way: a temporary
@@ -201,19 +219,18 @@ func (f CredentialsFile) edit(change func(lines []string, eol string) ([]string,
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return fmt.Errorf("credentials file %s: %w", f.Path, err)
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	default:
-		if fi, err := os.Stat(target); err == nil && fi.Mode().Perm()&0o600 != 0 {
-			perm = fi.Mode().Perm() & 0o600
+		if fi, err := os.Stat(target); err == nil && keep(fi.Mode().Perm()) != 0 {
+			perm = keep(fi.Mode().Perm())
 		}
 	}
-	lines, eol := splitLines(data)
-	lines, err = change(lines, eol)
+	out, err := change(data)
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(target, []byte(strings.Join(lines, "")), perm); err != nil {
-		return fmt.Errorf("credentials file: %w", err)
+	if err := WriteFileAtomic(target, out, perm); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -20,12 +20,13 @@ import (
 	smithy "github.com/aws/smithy-go"
 )
 
-// The two IAM calls of key rotation go through this small client of IAM's
-// Query protocol, signed by the SDK's SigV4 signer and retried by its
-// standard retryer, rather than the SDK's service/iam package: linking
-// that package costs every switcher process about 4 ms of package
-// initialisation (its schemas; GODEBUG=inittrace=1), the credential_process
-// hit included, for two calls that only `keys rotate` makes.
+// The two IAM calls of key rotation (and Organizations' ListAccounts, for
+// sync) go through this small client, signed by the SDK's SigV4 signer and
+// retried by its standard retryer, rather than the SDK's service/iam and
+// service/organizations packages: linking such a package costs every
+// switcher process milliseconds of package initialisation (its schemas;
+// GODEBUG=inittrace=1), the credential_process hit included, for calls
+// that only `keys rotate` and `sync --org` make.
 
 // AccessKey is a new IAM access key.
 type AccessKey struct {
@@ -42,36 +43,70 @@ type IAMClient interface {
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 }
 
-// IAMError is an error IAM answered with. It is a smithy.APIError, so the
-// SDK's retryer and switcher's explanations read it like the SDK's own.
-type IAMError struct {
+// APIError is an error IAM or Organizations answered with. It is a
+// smithy.APIError, so the SDK's retryer and switcher's explanations read
+// it like the SDK's own.
+type APIError struct {
 	Status  int
 	Code    string
 	Message string
 	Fault   smithy.ErrorFault
 }
 
-func (e *IAMError) Error() string {
+func (e *APIError) Error() string {
 	return fmt.Sprintf("api error %s: %s", e.Code, e.Message)
 }
 
 // ErrorCode, ErrorMessage and ErrorFault make it a smithy.APIError.
-func (e *IAMError) ErrorCode() string             { return e.Code }
-func (e *IAMError) ErrorMessage() string          { return e.Message }
-func (e *IAMError) ErrorFault() smithy.ErrorFault { return e.Fault }
+func (e *APIError) ErrorCode() string             { return e.Code }
+func (e *APIError) ErrorMessage() string          { return e.Message }
+func (e *APIError) ErrorFault() smithy.ErrorFault { return e.Fault }
 
 // HTTPStatusCode lets the retryer retry 5xx and 429 answers.
-func (e *IAMError) HTTPStatusCode() int { return e.Status }
+func (e *APIError) HTTPStatusCode() int { return e.Status }
 
-// iamQuery is IAMClient over HTTPS.
-type iamQuery struct {
+// newAPIError is the error of an answer with status whose body gave no
+// code.
+func newAPIError(status int) *APIError {
+	e := &APIError{Status: status, Fault: smithy.FaultServer, Code: http.StatusText(status), Message: fmt.Sprintf("HTTP %d", status)}
+	if status/100 == 4 {
+		e.Fault = smithy.FaultClient
+	}
+	return e
+}
+
+// signedClient posts SigV4-signed requests to one AWS service endpoint,
+// retrying what the SDK's standard retryer retries.
+type signedClient struct {
 	creds    Credentials
 	endpoint string // base URL
+	service  string // signing name
+	region   string // signing region
 	http     *http.Client
 	signer   *v4.Signer
 	retryer  *retry.Standard
 	now      func() time.Time
+	// decodeErr reads the service's error answer.
+	decodeErr func(status int, data []byte) error
 }
+
+func newSignedClient(c Credentials, endpoint, service, region string, httpClient *http.Client, now func() time.Time, decodeErr func(int, []byte) error) signedClient {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return signedClient{
+		creds: c, endpoint: strings.TrimRight(endpoint, "/"), service: service, region: region, http: httpClient,
+		signer: v4.NewSigner(),
+		retryer: retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = retryMaxAttempts
+			so.MaxBackoff = retryMaxBackoff
+		}),
+		now: now, decodeErr: decodeErr,
+	}
+}
+
+// iamQuery is IAMClient over HTTPS.
+type iamQuery struct{ signedClient }
 
 // DefaultIAMEndpoint is IAM's global endpoint (signed for us-east-1).
 const DefaultIAMEndpoint = "https://iam.amazonaws.com"
@@ -82,18 +117,7 @@ func NewIAMClient(c Credentials, endpoint string, httpClient *http.Client, now f
 	if endpoint == "" {
 		endpoint = DefaultIAMEndpoint
 	}
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &iamQuery{
-		creds: c, endpoint: strings.TrimRight(endpoint, "/"), http: httpClient,
-		signer: v4.NewSigner(),
-		retryer: retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = retryMaxAttempts
-			so.MaxBackoff = retryMaxBackoff
-		}),
-		now: now,
-	}
+	return &iamQuery{newSignedClient(c, endpoint, "iam", "us-east-1", httpClient, now, iamError)}
 }
 
 func (q *iamQuery) CreateAccessKey(ctx context.Context) (AccessKey, error) {
@@ -120,59 +144,68 @@ func (q *iamQuery) DeleteAccessKey(ctx context.Context, id string) error {
 	return q.call(ctx, "DeleteAccessKey", url.Values{"AccessKeyId": {id}}, nil)
 }
 
-// call makes one Query API call, retrying what the SDK's retryer retries,
-// and decodes the answer into out (nil: only its status matters).
+// call makes one Query API call and decodes the answer into out (nil:
+// only its status matters).
 func (q *iamQuery) call(ctx context.Context, action string, params url.Values, out any) error {
 	params.Set("Action", action)
 	params.Set("Version", "2010-05-08")
-	body := params.Encode()
-	for attempt := 1; ; attempt++ {
-		err := q.once(ctx, body, out)
-		if err == nil || attempt >= q.retryer.MaxAttempts() || !q.retryer.IsErrorRetryable(err) {
-			return err
-		}
-		delay, derr := q.retryer.RetryDelay(attempt, err)
-		if derr != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-	}
-}
-
-func (q *iamQuery) once(ctx context.Context, body string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.endpoint+"/", strings.NewReader(body))
-	if err != nil {
+	data, err := q.post(ctx, []byte(params.Encode()), "application/x-www-form-urlencoded; charset=utf-8", "")
+	if err != nil || out == nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(body))
-	c := aws.Credentials{AccessKeyID: q.creds.AccessKeyID, SecretAccessKey: q.creds.SecretAccessKey, SessionToken: q.creds.SessionToken}
-	if err := q.signer.SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", q.now()); err != nil {
-		return err
-	}
-	resp, err := q.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return iamError(resp.StatusCode, data)
-	}
-	if out == nil {
-		return nil
 	}
 	if err := xml.NewDecoder(bytes.NewReader(data)).Decode(out); err != nil {
 		return fmt.Errorf("IAM's answer: %w", err)
 	}
 	return nil
+}
+
+// post sends body (with an X-Amz-Target when target is set), retrying,
+// and returns a 2xx answer's body.
+func (q *signedClient) post(ctx context.Context, body []byte, contentType, target string) ([]byte, error) {
+	for attempt := 1; ; attempt++ {
+		data, err := q.once(ctx, body, contentType, target)
+		if err == nil || attempt >= q.retryer.MaxAttempts() || !q.retryer.IsErrorRetryable(err) {
+			return data, err
+		}
+		delay, derr := q.retryer.RetryDelay(attempt, err)
+		if derr != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (q *signedClient) once(ctx context.Context, body []byte, contentType, target string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.endpoint+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	if target != "" {
+		req.Header.Set("X-Amz-Target", target)
+	}
+	sum := sha256.Sum256(body)
+	c := aws.Credentials{AccessKeyID: q.creds.AccessKeyID, SecretAccessKey: q.creds.SecretAccessKey, SessionToken: q.creds.SessionToken}
+	if err := q.signer.SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), q.service, q.region, q.now()); err != nil {
+		return nil, err
+	}
+	resp, err := q.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, q.decodeErr(resp.StatusCode, data)
+	}
+	return data, nil
 }
 
 // iamError reads IAM's <ErrorResponse><Error><Type/><Code/><Message/>.
@@ -184,14 +217,9 @@ func iamError(status int, data []byte) error {
 			Message string `xml:"Message"`
 		} `xml:"Error"`
 	}
-	e := &IAMError{Status: status, Fault: smithy.FaultServer}
-	if status/100 == 4 {
-		e.Fault = smithy.FaultClient
-	}
+	e := newAPIError(status)
 	if xml.Unmarshal(data, &er) == nil && er.Error.Code != "" {
 		e.Code, e.Message = er.Error.Code, er.Error.Message
-		return e
 	}
-	e.Code, e.Message = http.StatusText(status), fmt.Sprintf("HTTP %d", status)
 	return e
 }

@@ -34,7 +34,7 @@ func TestIAMQueryClient(t *testing.T) {
 		answers  []answer // in turn; the last repeats
 		call     func(IAMClient) (string, error)
 		want     string
-		wantCode string // the IAMError's code
+		wantCode string // the APIError's code
 		calls    int
 		action   string
 	}{

@@ -104,9 +104,17 @@ func buildSwitcher(dir string) (string, error) {
 // seed describes the IAM users and roles the launcher creates while auth is
 // still off (field names are the launcher's).
 type seed struct {
-	Users   []seedUser `json:"users"`
-	Roles   []seedRole `json:"roles"`
-	Buckets []string   `json:"buckets"`
+	Users        []seedUser `json:"users"`
+	Roles        []seedRole `json:"roles"`
+	Buckets      []string   `json:"buckets"`
+	Organization *seedOrg   `json:"organization,omitempty"`
+}
+
+// seedOrg is an AWS Organization with the seeding account as its
+// management account: accounts by name, and those of them to close.
+type seedOrg struct {
+	Accounts []string `json:"accounts"`
+	Closed   []string `json:"closed"`
 }
 
 type seedUser struct {
@@ -158,6 +166,12 @@ func fixtures() seed {
 		Users: []seedUser{
 			{Name: "dev", Policy: allow("sts:AssumeRole", "*")},
 			{Name: "ops"},
+			// orgadmin lists the organization's accounts and assumes
+			// their OrganizationAccountAccessRole.
+			{Name: "orgadmin", Policy: policy{Version: "2012-10-17", Statement: []statement{
+				{Effect: "Allow", Action: "sts:AssumeRole", Resource: "*"},
+				{Effect: "Allow", Action: "organizations:ListAccounts", Resource: "*"},
+			}}},
 			// rotator may assume deploy and manage its own access keys.
 			{Name: "rotator", Policy: policy{Version: "2012-10-17", Statement: []statement{
 				{Effect: "Allow", Action: "sts:AssumeRole", Resource: "*"},
@@ -175,7 +189,8 @@ func fixtures() seed {
 			{Name: "untrusted", Trust: trust(userARN("ops"))},
 			{Name: "admin", Trust: trust(assumedARN("deploy", sessionName))},
 		},
-		Buckets: []string{"switcher-integration"},
+		Buckets:      []string{"switcher-integration"},
+		Organization: &seedOrg{Accounts: []string{"dev team", "Prod", "$(old)"}, Closed: []string{"$(old)"}},
 	}
 }
 
@@ -191,6 +206,7 @@ type motoServer struct {
 	Endpoint string               `json:"endpoint"`
 	PID      int                  `json:"pid"`
 	Keys     map[string]accessKey `json:"keys"`
+	Accounts map[string]string    `json:"accounts"` // organization accounts: name → id
 	cmd      *exec.Cmd
 	stdin    io.Closer
 }

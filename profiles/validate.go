@@ -63,6 +63,11 @@ func checkChars(what, s string, minLen, maxLen int, extra, describe string) erro
 	return nil
 }
 
+// ValidateRoleName checks an IAM role name: 1–64 of [\w+=,.@-].
+func ValidateRoleName(s string) error {
+	return checkChars("role name", s, 1, 64, "+=,.@-", "letters, digits and _+=,.@-")
+}
+
 // ValidateSessionName checks a RoleSessionName: 2–64 of [\w+=,.@-].
 func ValidateSessionName(s string) error {
 	return checkChars(KeyRoleSessionName, s, 2, 64, "+=,.@-", "letters, digits and _+=,.@-")

@@ -85,9 +85,14 @@ func parseAuthorization(h string) (authorization, *apiError) {
 	return a, nil
 }
 
-// authenticate verifies the request's SigV4 signature and returns the
-// credentials that signed it.
+// authenticate verifies the request's SigV4 signature for STS and returns
+// the credentials that signed it.
 func (s *Sim) authenticate(r *http.Request, body []byte) (*session, *apiError) {
+	return s.authenticateFor(r, body, "sts")
+}
+
+// authenticateFor verifies a SigV4 signature scoped to service.
+func (s *Sim) authenticateFor(r *http.Request, body []byte, service string) (*session, *apiError) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, newError(http.StatusForbidden, CodeMissingAuthenticationToken, MsgMissingAuth)
@@ -121,8 +126,8 @@ func (s *Sim) authenticate(r *http.Request, body []byte) (*session, *apiError) {
 	if snapshot.temporary && !now.Before(snapshot.expiration) {
 		return nil, newError(http.StatusBadRequest, CodeExpiredToken, MsgExpiredToken)
 	}
-	if a.service != "sts" {
-		return nil, newError(http.StatusForbidden, CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: 'sts'. ")
+	if a.service != service {
+		return nil, newError(http.StatusForbidden, CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: '%s'. ", service)
 	}
 	if a.date != signingTime.Format("20060102") {
 		return nil, newError(http.StatusForbidden, CodeSignatureDoesNotMatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.date, signingTime.Format("20060102"), amzDate)

@@ -107,6 +107,7 @@ type Sim struct {
 	tokens   map[string]signin // sign-in tokens from getSigninToken
 	consoles map[string]signin // console sessions, by cookie
 	ssoSt    *ssoState         // IAM Identity Center (sso.go); nil until used
+	org      *orgState         // AWS Organizations (org.go); nil: not in one
 }
 
 type userRec struct {
@@ -385,7 +386,7 @@ func (s *Sim) takeFault(action string) (Fault, bool) {
 // ServeHTTP answers STS Query requests on any path but FederationPath and
 // ConsolePath, which serve the console federation endpoint.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.serveSSO(w, r) {
+	if s.serveSSO(w, r) || s.serveOrganizations(w, r) {
 		return
 	}
 	switch r.URL.Path {

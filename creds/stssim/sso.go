@@ -31,7 +31,7 @@ const (
 	SSOAuthorizePath = "/authorize"
 	SSOVerifyPath    = "/device"
 	SSORolesCredPath = "/federation/credentials"
-	SSOAccountsPath  = "/assignment/user"
+	SSOAccountsPath  = "/assignment/accounts"
 	SSORolesPath     = "/assignment/roles"
 )
 

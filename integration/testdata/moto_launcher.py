@@ -12,9 +12,11 @@ so they are rewritten into the shape real STS and IAM send:
 <Message>...</Message></Error><RequestId>...</RequestId></ErrorResponse>.
 
 With auth still off it creates the IAM users (with one access key each),
-roles and inline policies described in SEED.json, then turns auth on
+roles and inline policies described in SEED.json, and an AWS Organization
+with its accounts (some closed) when SEED.json has one, then turns auth on
 (POST /moto-api/reset-auth, body 0) and prints one JSON line on stdout:
-{"endpoint": "http://127.0.0.1:PORT", "pid": N, "keys": {"USER": {...}}}.
+{"endpoint": "http://127.0.0.1:PORT", "pid": N, "keys": {"USER": {...}},
+"accounts": {"ACCOUNT NAME": "ID"}}.
 It runs until stdin closes or it gets SIGTERM.
 """
 
@@ -42,12 +44,19 @@ SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 WRAPPED = re.compile(rb"<ErrorResponse>\s*<Errors>\s*(<Error>.*</Error>)\s*</Errors>\s*</ErrorResponse>", re.S)
 
 
+XML_ERROR = re.compile(rb"<Code>([^<]*)</Code>\s*<Message>([^<]*)</Message>", re.S)
+JSON_CODES = {b"AccessDenied": "AccessDeniedException"}
+
+
 def real_error_shape(app):
-    """WSGI middleware: unwrap <Errors> in query-protocol error responses."""
+    """WSGI middleware: unwrap <Errors> in query-protocol error responses,
+    and give JSON-protocol services (Organizations) their JSON errors."""
 
     def middleware(environ, start_response):
         scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service = scope.group(1) if scope else ""
+        if service == "organizations":
+            return json_errors(app, environ, start_response)
         if service not in NAMESPACES:
             return app(environ, start_response)
         captured = {}
@@ -75,6 +84,32 @@ def real_error_shape(app):
         return [body]
 
     return middleware
+
+
+def json_errors(app, environ, start_response):
+    """moto's auth layer answers a JSON 1.1 call with an XML error; real
+    Organizations sends {"__type": "AccessDeniedException", "Message": ...}."""
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    chunks = app(environ, capture)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    headers = captured["headers"]
+    match = XML_ERROR.search(body) if body.lstrip().startswith(b"<") else None
+    if match:
+        code = JSON_CODES.get(match.group(1), match.group(1).decode())
+        body = json.dumps({"__type": code, "Message": match.group(2).decode()}).encode()
+        headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+        headers += [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))]
+    start_response(captured["status"], headers)
+    return [body]
 
 
 def seed(endpoint, spec):
@@ -114,6 +149,17 @@ def seed(endpoint, spec):
             )
     for bucket in spec.get("buckets", []):
         boto3.client("s3", **common).create_bucket(Bucket=bucket)
+    accounts = {}
+    if spec.get("organization"):
+        # The seeding account is the management account; moto gives every
+        # new account an OrganizationAccountAccessRole.
+        org = boto3.client("organizations", **common)
+        org.create_organization(FeatureSet="ALL")
+        for acct in spec["organization"].get("accounts", []):
+            status = org.create_account(AccountName=acct, Email=re.sub(r"[^a-z0-9]", "", acct.lower()) + "@example.com")
+            accounts[acct] = status["CreateAccountStatus"]["AccountId"]
+        for acct in spec["organization"].get("closed", []):
+            org.close_account(AccountId=accounts[acct])
     req = urllib.request.Request(
         endpoint + "/moto-api/reset-auth",
         data=b"0",
@@ -122,7 +168,7 @@ def seed(endpoint, spec):
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         resp.read()
-    return keys
+    return keys, accounts
 
 
 def main():
@@ -136,8 +182,8 @@ def main():
     thread.start()
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    keys = seed(endpoint, spec)
-    print(json.dumps({"endpoint": endpoint, "pid": os.getpid(), "keys": keys}), flush=True)
+    keys, accounts = seed(endpoint, spec)
+    print(json.dumps({"endpoint": endpoint, "pid": os.getpid(), "keys": keys, "accounts": accounts}), flush=True)
     # Run until the test process closes our stdin (or dies) or kills us.
     sys.stdin.read()
     os._exit(0)
