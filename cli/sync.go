@@ -370,7 +370,7 @@ func (f *Factory) listOrg(ctx context.Context, source string) ([]creds.OrgAccoun
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := creds.OrgAccounts(ctx, s.Credentials, creds.OrganizationsEndpoint(f.Getenv), creds.NewHTTPClient(), f.Now)
+	accounts, err := creds.OrgAccounts(ctx, s.Credentials, f.organizationsEndpoint(), creds.NewHTTPClient(), f.Now)
 	if err != nil {
 		return nil, fmt.Errorf("sync --org: listing the accounts of the organization as %s: %w", source, explainOrg(err))
 	}
@@ -390,4 +390,17 @@ func explainOrg(err error) error {
 		return fmt.Errorf("not allowed to call organizations:ListAccounts: use the management account or a delegated administrator, with that permission (%s: %s)", ae.Code, ae.Message)
 	}
 	return err
+}
+
+// organizationsEndpoint is the endpoint the environment names for
+// Organizations (AWS_ENDPOINT_URL_ORGANIZATIONS, else AWS_ENDPOINT_URL),
+// or "" for the real one. Only sync reads it: it is no part of how
+// credentials are resolved.
+func (f *Factory) organizationsEndpoint() string {
+	for _, k := range []string{"AWS_ENDPOINT_URL_ORGANIZATIONS", "AWS_ENDPOINT_URL"} {
+		if v := f.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -21,18 +21,6 @@ type OrgAccount struct {
 // global, signed for us-east-1).
 const DefaultOrganizationsEndpoint = "https://organizations.us-east-1.amazonaws.com"
 
-// OrganizationsEndpoint is the endpoint the environment names for
-// Organizations (AWS_ENDPOINT_URL_ORGANIZATIONS, else AWS_ENDPOINT_URL),
-// or "" for the real one.
-func OrganizationsEndpoint(getenv func(string) string) string {
-	for _, k := range []string{"AWS_ENDPOINT_URL_ORGANIZATIONS", "AWS_ENDPOINT_URL"} {
-		if v := getenv(k); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // maxOrgPages bounds the paging of ListAccounts (20 accounts a page at
 // most: 100,000 accounts), so an endpoint that always answers with a next
 // token cannot keep sync forever.
