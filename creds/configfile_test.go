@@ -61,7 +61,7 @@ func TestOrgError(t *testing.T) {
 		{400, `{"__type":"AWSOrganizationsNotInUseException","message":"not in one"}`, "AWSOrganizationsNotInUseException", false},
 		{403, `{"__type":"com.amazonaws.organizations#AccessDeniedException","Message":"no"}`, "AccessDeniedException", false},
 		{400, `{"__type":"TooManyRequestsException","Message":"slow down"}`, "TooManyRequestsException", true},
-		{503, `<html>busy</html>`, http.StatusText(503), true},
+		{http.StatusServiceUnavailable, `<html>busy</html>`, http.StatusText(http.StatusServiceUnavailable), true},
 	} {
 		err := orgError(tt.status, []byte(tt.body))
 		var ae *APIError
