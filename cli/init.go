@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -14,7 +15,7 @@ const initShells = "bash, zsh, fish, powershell"
 
 // functionName is what --name accepts: a word every supported shell can
 // use as a function name without quoting.
-var functionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var functionName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`) })
 
 // InitOptions are init's arguments and flags.
 type InitOptions struct {
@@ -58,7 +59,7 @@ Other arguments go to switcher export, e.g. sw prod --duration 2h.`,
 }
 
 func initRun(opts *InitOptions) error {
-	if !functionName.MatchString(opts.Name) {
+	if !functionName().MatchString(opts.Name) {
 		return usagef("--name %q: want a word of letters, digits, _ and - that does not start with a digit or -", opts.Name)
 	}
 	return writeInit(opts.IO.Out, opts.Shell, opts.Name)

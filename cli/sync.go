@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aymanbagabas/go-udiff"
+	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 
 	"github.com/switcher-cli/switcher/creds"
@@ -176,9 +176,14 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		return err
 	}
 	if opts.DryRun {
-		if d := udiff.Unified(cfgPath, cfgPath+" (after sync)", string(plan.Old), string(plan.New)); d != "" {
-			fmt.Fprint(opts.IO.Out, d)
+		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+			A: difflib.SplitLines(string(plan.Old)), B: difflib.SplitLines(string(plan.New)),
+			FromFile: cfgPath, ToFile: cfgPath + " (after sync)", Context: 3,
+		})
+		if err != nil {
+			return err
 		}
+		fmt.Fprint(opts.IO.Out, d)
 		fmt.Fprintf(opts.IO.ErrOut, "switcher sync: dry run: %s; nothing written\n", opts.summary(plan, accounts))
 		return nil
 	}

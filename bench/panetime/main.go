@@ -15,7 +15,9 @@
 // (polled with capture-pane) is reported too. A command that exits right
 // after writing can lose its last output in tmux: keep it alive (exec
 // sleep 60; the next run kills it). A mark is matched against the pane's output with escape sequences
-// and blanks removed (a renderer may move the cursor over blanks); after
+// and blanks removed (a renderer may move the cursor over blanks), and,
+// whenever the output pauses, against the pane's screen (a renderer that
+// redraws only changed cells may never write the mark out whole); after
 // the last run the pane's screen is checked for it.
 package main
 
@@ -304,20 +306,10 @@ func (t *tmux) waitFor(mark string, start time.Time) (time.Duration, error) {
 	var seen strings.Builder
 	deadline := time.After(t.timeout)
 	for {
-		var l string
-		if len(t.early) > 0 {
-			l, t.early = t.early[0], t.early[1:]
-		} else {
-			select {
-			case next, ok := <-t.lines:
-				if !ok {
-					return 0, errors.New("tmux exited")
-				}
-				l = next
-			case <-deadline:
-				t.last = seen.String()
-				return 0, fmt.Errorf("%q did not show within %s", mark, t.timeout)
-			}
+		l, err := t.nextLine(deadline)
+		if err != nil {
+			t.last = seen.String()
+			return 0, fmt.Errorf("%q did not show: %w", mark, err)
 		}
 		data, ok := strings.CutPrefix(l, "%output %0 ")
 		if !ok {
@@ -328,7 +320,48 @@ func (t *tmux) waitFor(mark string, start time.Time) (time.Duration, error) {
 			t.last = seen.String()
 			return time.Since(start), nil
 		}
+		// A renderer redraws only the cells that change: a count going
+		// from 256/10000 to 10000/10000 writes "10000" alone. Once the
+		// output pauses, ask tmux for the screen; the time is taken after
+		// its answer (an upper bound, by one control round trip).
+		if len(t.early) == 0 && len(t.lines) == 0 {
+			onScreen, err := t.onScreen(mark)
+			if err != nil || onScreen {
+				return time.Since(start), err
+			}
+		}
 	}
+}
+
+// nextLine is the next line from tmux: one a reply put aside first.
+func (t *tmux) nextLine(deadline <-chan time.Time) (string, error) {
+	if len(t.early) > 0 {
+		l := t.early[0]
+		t.early = t.early[1:]
+		return l, nil
+	}
+	select {
+	case l, ok := <-t.lines:
+		if !ok {
+			return "", errors.New("tmux exited")
+		}
+		return l, nil
+	case <-deadline:
+		return "", fmt.Errorf("not within %s", t.timeout)
+	}
+}
+
+// onScreen reports whether mark is on the pane's screen now.
+func (t *tmux) onScreen(mark string) (bool, error) {
+	screen, err := t.command("capture-pane -p -t %0")
+	if err != nil {
+		return false, err
+	}
+	if strings.Contains(noBlanks(screen), noBlanks(mark)) {
+		t.last = screen
+		return true, nil
+	}
+	return false, nil
 }
 
 // waitScreen polls the pane's screen (capture-pane, a round trip of the
