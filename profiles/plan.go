@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Plan decides the STS calls a profile needs, before any call:
@@ -99,11 +100,11 @@ func (c *Config) chainValueFindings(names []string, source string, hops iter.Seq
 // roleValueFindings checks a role profile's settings: role_arn, session
 // name, external id, mfa_serial, source identity, tags and duration_seconds.
 func roleValueFindings(p *Profile) []Finding {
-	h := newHop(p)
-	out := hopFindings([]Hop{h})
-	if h.DurationSeconds != 0 {
-		if err := ValidateDuration(h.DurationSeconds); err != nil {
-			out = append(out, Finding{Severity: SeverityError, Profile: p.Name, Key: KeyDurationSeconds, Pos: h.Duration.Pos, Message: err.Error(),
+	dur, seconds := hopDuration(p)
+	out := valueFindings(p.Name, p.Setting, dur, seconds)
+	if seconds != 0 {
+		if err := ValidateDuration(seconds); err != nil {
+			out = append(out, Finding{Severity: SeverityError, Profile: p.Name, Key: KeyDurationSeconds, Pos: dur.Pos, Message: err.Error(),
 				Fix: "use 900 to 43200 seconds (and no more than the role's maximum session duration)"})
 		}
 	}
@@ -440,54 +441,53 @@ func (pl *Plan) finding(sev Severity, profile, key string, pos Pos, msg, fix str
 // the fix to offer.
 type hopCheck struct {
 	key   string
-	value func(Hop) Value
 	check func(string) error
 	fix   string
 }
 
-func hopChecks() []hopCheck {
+// hopChecks is the table, built once: list and the picker check every
+// role profile's values, so the table must not be rebuilt per profile.
+var hopChecks = sync.OnceValue(func() []hopCheck {
 	return []hopCheck{
-		{KeyRoleARN, func(h Hop) Value { return h.RoleARN }, ValidateRoleARN, "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME"},
-		{KeyRoleSessionName, func(h Hop) Value { return h.SessionName }, ValidateSessionName, "use 2-64 letters, digits or _+=,.@-"},
-		{KeyExternalID, func(h Hop) Value { return h.ExternalID }, ValidateExternalID, "use 2-1224 letters, digits or _+=,.@:/-"},
-		{KeyMFASerial, func(h Hop) Value { return h.MFASerial }, ValidateMFASerial, "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)"},
-		{KeySourceIdentity, func(h Hop) Value { return h.SourceIdentity }, ValidateSourceIdentity, "use 2-64 letters, digits or _+=,.@- not starting with aws:"},
-		{KeySessionTags, func(h Hop) Value { return h.SessionTags },
+		{KeyRoleARN, ValidateRoleARN, "write the role ARN as arn:aws:iam::ACCOUNT_ID:role/NAME"},
+		{KeyRoleSessionName, ValidateSessionName, "use 2-64 letters, digits or _+=,.@-"},
+		{KeyExternalID, ValidateExternalID, "use 2-1224 letters, digits or _+=,.@:/-"},
+		{KeyMFASerial, ValidateMFASerial, "use the device ARN from the IAM console (arn:aws:iam::ACCOUNT_ID:mfa/NAME)"},
+		{KeySourceIdentity, ValidateSourceIdentity, "use 2-64 letters, digits or _+=,.@- not starting with aws:"},
+		{KeySessionTags,
 			func(v string) error { _, err := ParseSessionTags(v); return err }, "write session_tags = key=value,key2=value2 (at most 50)"},
-		{KeyTransitiveSessionTags, func(h Hop) Value { return h.TransitiveTags },
+		{KeyTransitiveSessionTags,
 			func(v string) error { _, err := ParseTransitiveTags(v); return err }, "write transitive_session_tags = key,key2"},
-		{KeySessionPolicy, func(h Hop) Value { return h.SessionPolicy }, func(v string) error {
+		{KeySessionPolicy, func(v string) error {
 			if strings.HasPrefix(v, PolicyFile) {
 				return nil // read, and checked, when used
 			}
 			_, err := CompactPolicy(KeySessionPolicy, v)
 			return err
 		}, "write the policy as one line of JSON, or session_policy = file://PATH"},
-		{KeySessionPolicyARNs, func(h Hop) Value { return h.PolicyARNs },
+		{KeySessionPolicyARNs,
 			func(v string) error { _, err := ParsePolicyARNs(KeySessionPolicyARNs, v); return err },
 			"write session_policy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess,... (at most 10)"},
 	}
-}
+})
 
-// hopFindings checks each hop's values with STS's rules. role_arn is
-// checked even when empty; the other settings only when set.
-func hopFindings(hops []Hop) []Finding {
+// valueFindings checks the values get gives with hopChecks, and a
+// duration_seconds that is not a number: what list rows, plans and doctor
+// all report for a role profile's values.
+func valueFindings(profile string, get func(key string) Value, dur Value, seconds int) []Finding {
 	var out []Finding
-	checks := hopChecks()
-	for _, h := range hops {
-		if h.Duration.Value != "" && h.DurationSeconds == 0 {
-			out = append(out, Finding{Severity: SeverityWarning, Profile: h.Profile, Key: KeyDurationSeconds, Pos: h.Duration.Pos,
-				Message: fmt.Sprintf("duration_seconds %q is not a whole number of seconds: it is ignored (as the AWS CLI ignores it) and STS's default of 1h applies", h.Duration.Value),
-				Fix:     "write seconds, e.g. duration_seconds = 3600"})
+	if dur.Value != "" && seconds == 0 {
+		out = append(out, Finding{Severity: SeverityWarning, Profile: profile, Key: KeyDurationSeconds, Pos: dur.Pos,
+			Message: fmt.Sprintf("duration_seconds %q is not a whole number of seconds: it is ignored (as the AWS CLI ignores it) and STS's default of 1h applies", dur.Value),
+			Fix:     "write seconds, e.g. duration_seconds = 3600"})
+	}
+	for _, c := range hopChecks() {
+		v := get(c.key)
+		if v.Value == "" {
+			continue
 		}
-		for _, c := range checks {
-			v := c.value(h)
-			if v.Value == "" {
-				continue
-			}
-			if err := c.check(v.Value); err != nil {
-				out = append(out, Finding{Severity: SeverityError, Profile: h.Profile, Key: c.key, Pos: v.Pos, Message: err.Error(), Fix: c.fix})
-			}
+		if err := c.check(v.Value); err != nil {
+			out = append(out, Finding{Severity: SeverityError, Profile: profile, Key: c.key, Pos: v.Pos, Message: err.Error(), Fix: c.fix})
 		}
 	}
 	return out

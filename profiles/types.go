@@ -108,6 +108,9 @@ func (p *Profile) Get(key string) (Value, bool) {
 	return v, ok && v.Value != ""
 }
 
+// Setting is a setting as written, with its position (zero when absent).
+func (p *Profile) Setting(key string) Value { return p.Keys[key] }
+
 // Value returns a setting's value, or "".
 func (p *Profile) Value(key string) string { return p.Keys[key].Value }
 
