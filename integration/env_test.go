@@ -148,3 +148,10 @@ func (r result) mustSucceed(t *testing.T, what string) result {
 	}
 	return r
 }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

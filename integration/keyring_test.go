@@ -274,13 +274,6 @@ role_session_name = switcher-it
 	}
 }
 
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestKeysAddOnTerminal: keys add asks on the terminal, the key id echoed
 // and the secret not; the pane never shows the secret.
 func TestKeysAddOnTerminal(t *testing.T) {
