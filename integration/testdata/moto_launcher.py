@@ -48,47 +48,8 @@ XML_ERROR = re.compile(rb"<Code>([^<]*)</Code>\s*<Message>([^<]*)</Message>", re
 JSON_CODES = {b"AccessDenied": "AccessDeniedException"}
 
 
-def real_error_shape(app):
-    """WSGI middleware: unwrap <Errors> in query-protocol error responses,
-    and give JSON-protocol services (Organizations) their JSON errors."""
-
-    def middleware(environ, start_response):
-        scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service = scope.group(1) if scope else ""
-        if service == "organizations":
-            return json_errors(app, environ, start_response)
-        if service not in NAMESPACES:
-            return app(environ, start_response)
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        chunks = app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        match = WRAPPED.search(body)
-        headers = captured["headers"]
-        if match:
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                f'<ErrorResponse xmlns="{NAMESPACES[service]}">'
-            ).encode() + match.group(1) + f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>".encode()
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(len(body))))
-        start_response(captured["status"], headers)
-        return [body]
-
-    return middleware
-
-
-def json_errors(app, environ, start_response):
-    """moto's auth layer answers a JSON 1.1 call with an XML error; real
-    Organizations sends {"__type": "AccessDeniedException", "Message": ...}."""
+def call(app, environ):
+    """Run the WSGI app and return its status, headers and whole body."""
     captured = {}
 
     def capture(status, headers, exc_info=None):
@@ -101,15 +62,49 @@ def json_errors(app, environ, start_response):
     finally:
         if hasattr(chunks, "close"):
             chunks.close()
-    headers = captured["headers"]
-    match = XML_ERROR.search(body) if body.lstrip().startswith(b"<") else None
-    if match:
-        code = JSON_CODES.get(match.group(1), match.group(1).decode())
-        body = json.dumps({"__type": code, "Message": match.group(2).decode()}).encode()
-        headers = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
-        headers += [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))]
-    start_response(captured["status"], headers)
-    return [body]
+    return captured["status"], captured["headers"], body
+
+
+def with_body(headers, body, content_type=None):
+    """headers for a new body (and content type)."""
+    drop = ("content-length", "content-type") if content_type else ("content-length",)
+    out = [(k, v) for k, v in headers if k.lower() not in drop]
+    if content_type:
+        out.append(("Content-Type", content_type))
+    out.append(("Content-Length", str(len(body))))
+    return out
+
+
+def real_error_shape(app):
+    """WSGI middleware: unwrap <Errors> in query-protocol error responses,
+    and give JSON-protocol services (Organizations) their JSON errors:
+    moto's auth layer answers them in XML, real Organizations sends
+    {"__type": "AccessDeniedException", "Message": ...}."""
+
+    def middleware(environ, start_response):
+        scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = scope.group(1) if scope else ""
+        if service != "organizations" and service not in NAMESPACES:
+            return app(environ, start_response)
+        status, headers, body = call(app, environ)
+        if service == "organizations":
+            match = XML_ERROR.search(body) if body.lstrip().startswith(b"<") else None
+            if match:
+                code = JSON_CODES.get(match.group(1), match.group(1).decode())
+                body = json.dumps({"__type": code, "Message": match.group(2).decode()}).encode()
+                headers = with_body(headers, body, "application/x-amz-json-1.1")
+        else:
+            match = WRAPPED.search(body)
+            if match:
+                body = (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<ErrorResponse xmlns="{NAMESPACES[service]}">'
+                ).encode() + match.group(1) + f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>".encode()
+                headers = with_body(headers, body)
+        start_response(status, headers)
+        return [body]
+
+    return middleware
 
 
 def seed(endpoint, spec):
