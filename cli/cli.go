@@ -95,6 +95,12 @@ func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
+// globalUsagef is a usage error in a global flag (--config, --duration,
+// ...), documented in switcher's own help.
+func globalUsagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...), help: "switcher"}
+}
+
 // errCancelled is returned when the user cancels (Ctrl+C, Esc at the top).
 var errCancelled = errors.New("cancelled")
 
@@ -232,6 +238,18 @@ func wrapArgs(c *cobra.Command) {
 	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{err: flagError(cmd, err), help: cmd.CommandPath()}
 	})
+	// A usage mistake a command finds itself (flags that go together, a
+	// bad template) points at that command's help too.
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ue *usageError
+			if errors.As(err, &ue) && ue.help == "" {
+				ue.help = cmd.CommandPath()
+			}
+			return err
+		}
+	}
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}

@@ -537,7 +537,7 @@ func namedFileExists(flag, given, path, otherwise string) error {
 		return nil
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return usagef("%s %s: no such file (a file named with %s must exist; without the flag switcher reads %s)", flag, given, flag, otherwise)
+		return globalUsagef("%s %s: no such file (a file named with %s must exist; without the flag switcher reads %s)", flag, given, flag, otherwise)
 	}
 	return nil
 }
@@ -591,10 +591,10 @@ func (f *Factory) AssumeOptions() (creds.Options, error) {
 	if f.Flags.Duration != "" {
 		secs, err := profiles.ParseDuration(f.Flags.Duration)
 		if err != nil {
-			return opt, usagef("--duration: %w", err)
+			return opt, globalUsagef("--duration: %w", err)
 		}
 		if err := profiles.ValidateDuration(secs); err != nil {
-			return opt, usagef("--duration %s: %w", f.Flags.Duration, err)
+			return opt, globalUsagef("--duration %s: %w", f.Flags.Duration, err)
 		}
 		opt.DurationSeconds = secs
 	}
@@ -607,12 +607,12 @@ func (f *Factory) AssumeOptions() (creds.Options, error) {
 func checkPolicyFlags(g GlobalFlags) error {
 	if p := g.SessionPolicy; p != "" && !strings.HasPrefix(p, profiles.PolicyFile) {
 		if _, err := profiles.CompactPolicy("--session-policy", p); err != nil {
-			return usagef("%w", err)
+			return globalUsagef("%w", err)
 		}
 	}
 	if g.SessionPolicyARNs != "" {
 		if _, err := profiles.ParsePolicyARNs("--session-policy-arns", g.SessionPolicyARNs); err != nil {
-			return usagef("%w", err)
+			return globalUsagef("%w", err)
 		}
 	}
 	return nil

@@ -56,7 +56,7 @@ func planRun(opts *PlanOptions) error {
 	if opts.Duration != "" {
 		n, err := profiles.ParseDuration(opts.Duration)
 		if err != nil {
-			return usagef("--duration: %w", err)
+			return globalUsagef("--duration: %w", err)
 		}
 		po.DurationSeconds = n
 	}

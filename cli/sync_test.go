@@ -152,6 +152,9 @@ func TestSyncSSOBadInput(t *testing.T) {
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("switcher %q: exit %d, %q; want %d and %q", tt.args, r.code, r.stderr, tt.code, tt.want)
 		}
+		if tt.code == exitUsage && !strings.HasSuffix(r.stderr, "Run 'switcher sync --help' for usage.\n") {
+			t.Errorf("switcher %q: the usage error points elsewhere: %q", tt.args, r.stderr)
+		}
 		if f.config(t) != before {
 			t.Fatalf("switcher %q changed the config", tt.args)
 		}
