@@ -100,7 +100,16 @@ func runLogin(ctx context.Context, l *creds.SSOLogin, force bool, w io.Writer) e
 			return nil
 		}
 	}
-	stop := waitSpinner(w, fmt.Sprintf("waiting for the sign-in (%s; Ctrl-C cancels)", l.Timeout))
+	// The spinner starts once the URL is shown, so the two never share a
+	// line (Run calls Show before it waits).
+	stop := func() {}
+	show := l.Show
+	l.Show = func(u, code string) {
+		if show != nil {
+			show(u, code)
+		}
+		stop = waitSpinner(w, fmt.Sprintf("waiting for the sign-in (%s; Ctrl-C cancels)", l.Timeout))
+	}
 	tok, err := l.Run(ctx)
 	stop()
 	if err != nil {
